@@ -27,6 +27,7 @@ const config: CodegenConfig = {
           Post: '../proto/pinstack/posts/v1/posts.js#Post as PostMessage',
           Notification: '../proto/pinstack/notifications/v1/notifications.js#Notification as NotificationMessage',
           Profile: '../../resolvers/models.js#ProfileModel',
+          UserEdge: '../../resolvers/models.js#UserEdgeModel',
         },
         enumsAsTypes: true,
         avoidOptionals: { field: true, inputValue: false, object: true, defaultValue: false },

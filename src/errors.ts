@@ -1,5 +1,6 @@
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { FIELD_VIOLATION_METADATA_KEY } from '../services/common/errors.js';
 
 /**
  * The codes clients may rely on in `errors[].extensions.code`. They are part of
@@ -114,35 +115,38 @@ export function isGrpcServiceError(value: unknown): value is ServiceError {
   );
 }
 
-/** Metadata key under which services name the request field at fault for INVALID_ARGUMENT. */
-export const FIELD_VIOLATION_METADATA_KEY = 'x-field-violation';
+/** How a proto field named in INVALID_ARGUMENT is shown to the client. */
+export interface FieldNaming {
+  /** GraphQL argument paths for proto field names (`{ page_token: 'after' }`). */
+  fields?: Record<string, string>;
+  /** Prefix for fields not listed, which are camel-cased (`input.` + `displayName`). */
+  fieldPrefix?: string;
+}
 
 /**
  * Maps a failed gRPC call onto the error a client sees. `service` names the
- * upstream for SERVICE_UNAVAILABLE; `fieldPrefix` turns a proto field name into
- * the GraphQL argument path the client sent (for example `input.`).
+ * upstream for SERVICE_UNAVAILABLE; `naming` turns the proto field a service
+ * names in `x-field-violation` into the GraphQL argument the client sent.
  */
-export function fromGrpcError(error: ServiceError, service: string, fieldPrefix = ''): GatewayError {
+export function fromGrpcError(error: ServiceError, service: string, naming: FieldNaming = {}): GatewayError {
   const details = error.details || error.message;
+  const field = violatedField(error, naming);
   switch (error.code) {
-    // The service rejected the request as malformed; its message names the field.
+    // The service rejected the request as malformed; its metadata names the field.
     case GrpcStatus.INVALID_ARGUMENT:
-    case GrpcStatus.OUT_OF_RANGE: {
-      const field = error.metadata?.get(FIELD_VIOLATION_METADATA_KEY)[0];
-      return new BadUserInputError(details, typeof field === 'string' ? fieldPrefix + snakeToCamel(field) : undefined);
-    }
+    case GrpcStatus.OUT_OF_RANGE:
+    // FAILED_PRECONDITION is a business rule the client broke (say, following oneself).
+    case GrpcStatus.FAILED_PRECONDITION:
+      return new BadUserInputError(details, field);
     case GrpcStatus.NOT_FOUND:
       return new NotFoundError(details);
     // A uniqueness violation (username or e-mail taken): the client can change the input.
     case GrpcStatus.ALREADY_EXISTS:
-      return new ConflictError(details, fieldFrom(error, fieldPrefix));
+      return new ConflictError(details, field);
     case GrpcStatus.UNAUTHENTICATED:
       return new UnauthenticatedError(details);
     case GrpcStatus.PERMISSION_DENIED:
       return new ForbiddenError(details);
-    // FAILED_PRECONDITION is a business rule the client broke (say, following oneself).
-    case GrpcStatus.FAILED_PRECONDITION:
-      return new BadUserInputError(details, fieldFrom(error, fieldPrefix));
     // Transient: the service is down, overloaded, restarting or did not answer in time.
     case GrpcStatus.UNAVAILABLE:
     case GrpcStatus.DEADLINE_EXCEEDED:
@@ -155,13 +159,10 @@ export function fromGrpcError(error: ServiceError, service: string, fieldPrefix 
   }
 }
 
-function fieldFrom(error: ServiceError, prefix: string): string | undefined {
+function violatedField(error: ServiceError, naming: FieldNaming): string | undefined {
   const field = error.metadata?.get(FIELD_VIOLATION_METADATA_KEY)[0];
-  return typeof field === 'string' ? prefix + snakeToCamel(field) : undefined;
-}
-
-function snakeToCamel(name: string): string {
-  return name.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+  if (typeof field !== 'string' || field === '') return undefined;
+  return naming.fields?.[field] ?? (naming.fieldPrefix ?? '') + field.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
 }
 
 function withoutUndefined(details: GatewayErrorDetails): Record<string, unknown> {

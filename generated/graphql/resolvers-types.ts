@@ -3,7 +3,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { User as UserMessage } from '../proto/pinstack/users/v1/users.js';
 import type { Post as PostMessage } from '../proto/pinstack/posts/v1/posts.js';
 import type { Notification as NotificationMessage } from '../proto/pinstack/notifications/v1/notifications.js';
-import type { ProfileModel } from '../../resolvers/models.js';
+import type { ProfileModel, UserEdgeModel } from '../../resolvers/models.js';
 import type { GatewayContext } from '../../src/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -166,8 +166,8 @@ export type Post = {
   id: Scalars['ID']['output'];
   imageUrl: Scalars['String']['output'];
   /** Whether the signed-in viewer likes this post; false for an anonymous viewer. */
-  likedByViewer: Scalars['Boolean']['output'];
-  likesCount: Scalars['Int']['output'];
+  likedByViewer: Maybe<Scalars['Boolean']['output']>;
+  likesCount: Maybe<Scalars['Int']['output']>;
   title: Scalars['String']['output'];
 };
 
@@ -180,16 +180,17 @@ export type PostConnection = {
 export type PostEdge = {
   __typename?: 'PostEdge';
   cursor: Scalars['String']['output'];
-  node: Post;
+  /** Null when the post's data (its author, say) could not be read. */
+  node: Maybe<Post>;
 };
 
 /** Everything a profile page shows about one user, in one request. */
 export type Profile = {
   __typename?: 'Profile';
-  followersCount: Scalars['Int']['output'];
-  followingCount: Scalars['Int']['output'];
+  followersCount: Maybe<Scalars['Int']['output']>;
+  followingCount: Maybe<Scalars['Int']['output']>;
   /** The user's newest posts (up to 12). */
-  recentPosts: Array<Post>;
+  recentPosts: Maybe<Array<Post>>;
   /**
    * Accounts the profile's user might follow. Non-critical: an empty list, with an entry in
    * `errors`, while recommendations are unavailable.
@@ -279,7 +280,12 @@ export type UpdateProfileInput = {
   displayName?: InputMaybe<Scalars['String']['input']>;
 };
 
-/** A Pinstack account's public profile. */
+/**
+ * A Pinstack account's public profile.
+ *
+ * Fields that another service answers (counts, follow state, lists) are nullable: while that
+ * service fails, only they are null, each with an entry in `errors`.
+ */
 export type User = {
   __typename?: 'User';
   avatarUrl: Maybe<Scalars['String']['output']>;
@@ -289,35 +295,50 @@ export type User = {
   /** The account's e-mail address: visible to its owner only. */
   email: Maybe<Scalars['String']['output']>;
   /** Accounts that follow this user, most recent first. */
-  followers: UserConnection;
-  followersCount: Scalars['Int']['output'];
+  followers: Maybe<UserConnection>;
+  followersCount: Maybe<Scalars['Int']['output']>;
   /** Accounts this user follows, most recent first. */
-  following: UserConnection;
-  followingCount: Scalars['Int']['output'];
+  following: Maybe<UserConnection>;
+  followingCount: Maybe<Scalars['Int']['output']>;
   id: Scalars['ID']['output'];
   /** Whether the signed-in viewer follows this user; false for an anonymous viewer. */
-  isFollowedByViewer: Scalars['Boolean']['output'];
+  isFollowedByViewer: Maybe<Scalars['Boolean']['output']>;
   /** The user's posts, newest first. */
-  posts: PostConnection;
+  posts: Maybe<PostConnection>;
   username: Scalars['String']['output'];
 };
 
 
-/** A Pinstack account's public profile. */
+/**
+ * A Pinstack account's public profile.
+ *
+ * Fields that another service answers (counts, follow state, lists) are nullable: while that
+ * service fails, only they are null, each with an entry in `errors`.
+ */
 export type UserFollowersArgs = {
   after: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A Pinstack account's public profile. */
+/**
+ * A Pinstack account's public profile.
+ *
+ * Fields that another service answers (counts, follow state, lists) are nullable: while that
+ * service fails, only they are null, each with an entry in `errors`.
+ */
 export type UserFollowingArgs = {
   after: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A Pinstack account's public profile. */
+/**
+ * A Pinstack account's public profile.
+ *
+ * Fields that another service answers (counts, follow state, lists) are nullable: while that
+ * service fails, only they are null, each with an entry in `errors`.
+ */
 export type UserPostsArgs = {
   after: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -332,7 +353,8 @@ export type UserConnection = {
 export type UserEdge = {
   __typename?: 'UserEdge';
   cursor: Scalars['String']['output'];
-  node: User;
+  /** Null when the account is gone or its data could not be read. */
+  node: Maybe<User>;
 };
 
 
@@ -423,7 +445,7 @@ export type ResolversTypes = {
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Post: ResolverTypeWrapper<PostMessage>;
   PostConnection: ResolverTypeWrapper<Omit<PostConnection, 'edges'> & { edges: Array<ResolversTypes['PostEdge']> }>;
-  PostEdge: ResolverTypeWrapper<Omit<PostEdge, 'node'> & { node: ResolversTypes['Post'] }>;
+  PostEdge: ResolverTypeWrapper<Omit<PostEdge, 'node'> & { node?: Maybe<ResolversTypes['Post']> }>;
   Profile: ResolverTypeWrapper<ProfileModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RegisterInput: RegisterInput;
@@ -431,7 +453,7 @@ export type ResolversTypes = {
   UpdateProfileInput: UpdateProfileInput;
   User: ResolverTypeWrapper<UserMessage>;
   UserConnection: ResolverTypeWrapper<Omit<UserConnection, 'edges'> & { edges: Array<ResolversTypes['UserEdge']> }>;
-  UserEdge: ResolverTypeWrapper<Omit<UserEdge, 'node'> & { node: ResolversTypes['User'] }>;
+  UserEdge: ResolverTypeWrapper<UserEdgeModel>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -450,7 +472,7 @@ export type ResolversParentTypes = {
   PageInfo: PageInfo;
   Post: PostMessage;
   PostConnection: Omit<PostConnection, 'edges'> & { edges: Array<ResolversParentTypes['PostEdge']> };
-  PostEdge: Omit<PostEdge, 'node'> & { node: ResolversParentTypes['Post'] };
+  PostEdge: Omit<PostEdge, 'node'> & { node?: Maybe<ResolversParentTypes['Post']> };
   Profile: ProfileModel;
   Query: Record<PropertyKey, never>;
   RegisterInput: RegisterInput;
@@ -458,7 +480,7 @@ export type ResolversParentTypes = {
   UpdateProfileInput: UpdateProfileInput;
   User: UserMessage;
   UserConnection: Omit<UserConnection, 'edges'> & { edges: Array<ResolversParentTypes['UserEdge']> };
-  UserEdge: Omit<UserEdge, 'node'> & { node: ResolversParentTypes['User'] };
+  UserEdge: UserEdgeModel;
 };
 
 export type AuthPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = {
@@ -515,8 +537,8 @@ export type PostResolvers<ContextType = GatewayContext, ParentType extends Resol
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   imageUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  likedByViewer?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
-  likesCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  likedByViewer?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  likesCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
@@ -527,13 +549,13 @@ export type PostConnectionResolvers<ContextType = GatewayContext, ParentType ext
 
 export type PostEdgeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['PostEdge'] = ResolversParentTypes['PostEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  node?: Resolver<ResolversTypes['Post'], ParentType, ContextType>;
+  node?: Resolver<Maybe<ResolversTypes['Post']>, ParentType, ContextType>;
 };
 
 export type ProfileResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Profile'] = ResolversParentTypes['Profile']> = {
-  followersCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  followingCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  recentPosts?: Resolver<Array<ResolversTypes['Post']>, ParentType, ContextType>;
+  followersCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  followingCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  recentPosts?: Resolver<Maybe<Array<ResolversTypes['Post']>>, ParentType, ContextType>;
   recommendations?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 };
@@ -555,13 +577,13 @@ export type UserResolvers<ContextType = GatewayContext, ParentType extends Resol
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  followers?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<UserFollowersArgs, 'first'>>;
-  followersCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  following?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<UserFollowingArgs, 'first'>>;
-  followingCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  followers?: Resolver<Maybe<ResolversTypes['UserConnection']>, ParentType, ContextType, RequireFields<UserFollowersArgs, 'first'>>;
+  followersCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  following?: Resolver<Maybe<ResolversTypes['UserConnection']>, ParentType, ContextType, RequireFields<UserFollowingArgs, 'first'>>;
+  followingCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  isFollowedByViewer?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
-  posts?: Resolver<ResolversTypes['PostConnection'], ParentType, ContextType, RequireFields<UserPostsArgs, 'first'>>;
+  isFollowedByViewer?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  posts?: Resolver<Maybe<ResolversTypes['PostConnection']>, ParentType, ContextType, RequireFields<UserPostsArgs, 'first'>>;
   username?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
@@ -572,7 +594,7 @@ export type UserConnectionResolvers<ContextType = GatewayContext, ParentType ext
 
 export type UserEdgeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['UserEdge'] = ResolversParentTypes['UserEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  node?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  node?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = GatewayContext> = {

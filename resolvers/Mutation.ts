@@ -1,0 +1,167 @@
+import { z } from 'zod';
+import type { MutationResolvers } from '../generated/graphql/resolvers-types.js';
+import type { TokenPair } from '../generated/proto/pinstack/auth/v1/auth.js';
+import type { LikeStats, Post as PostMessage } from '../generated/proto/pinstack/posts/v1/posts.js';
+import type { User as UserMessage } from '../generated/proto/pinstack/users/v1/users.js';
+import { requireViewer } from '../src/auth/require-viewer.js';
+import type { GatewayContext } from '../src/context.js';
+import { InternalServerError, NotFoundError } from '../src/errors.js';
+import { parseArgs } from '../src/validation/parse.js';
+import * as rules from '../src/validation/rules.js';
+
+const registerArgs = z.object({
+  input: z.object({
+    username: rules.username,
+    email: rules.email,
+    password: rules.password,
+    displayName: rules.displayName,
+  }),
+});
+
+// Login checks only the shape: a stricter rule would tell which accounts exist.
+const loginArgs = z.object({
+  input: z.object({
+    email: z.string().min(1, 'must not be empty').max(254, 'must be at most 254 characters'),
+    password: z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters'),
+  }),
+});
+
+const createPostArgs = z.object({
+  input: z.object({
+    title: rules.title,
+    description: rules.description.nullish(),
+    imageUrl: rules.httpUrl,
+  }),
+});
+
+const updateProfileArgs = z.object({
+  input: z
+    .object({
+      displayName: rules.displayName.nullish(),
+      bio: rules.bio.nullish(),
+      avatarUrl: z.union([z.literal(''), rules.httpUrl]).nullish(),
+    })
+    .refine((input) => input.displayName != null || input.bio != null || input.avatarUrl != null, 'must change at least one field'),
+});
+
+const idArgs = z.object({ id: rules.id });
+const postIdArgs = z.object({ postId: rules.id });
+const userIdArgs = z.object({ userId: rules.id });
+
+/** Writes: each checks the viewer and its input, then makes the one RPC that owns the change. */
+export const Mutation: MutationResolvers = {
+  register: async (_parent, args, context) => {
+    const { input } = parseArgs(registerArgs, args);
+    const reply = await context.services.auth.register(input, { fieldPrefix: 'input.' });
+    return authPayload(context, reply.userId, reply.tokens);
+  },
+
+  login: async (_parent, args, context) => {
+    const { input } = parseArgs(loginArgs, args);
+    const reply = await context.services.auth.login({ email: input.email.trim(), password: input.password }, { fieldPrefix: 'input.' });
+    return authPayload(context, reply.userId, reply.tokens);
+  },
+
+  createPost: async (_parent, args, context) => {
+    const viewer = requireViewer(context);
+    const { input } = parseArgs(createPostArgs, args);
+    const { post } = await context.services.posts.createPost(
+      { authorId: viewer.id, title: input.title, description: input.description ?? '', imageUrl: input.imageUrl },
+      { fieldPrefix: 'input.' },
+    );
+    if (!post) throw new InternalServerError('The posts service returned no post.');
+    return post;
+  },
+
+  deletePost: async (_parent, args, context) => {
+    const viewer = requireViewer(context);
+    const { id } = parseArgs(idArgs, args);
+    await context.services.posts.deletePost({ id, actorId: viewer.id, actorIsAdmin: viewer.roles.includes('admin') });
+    context.loaders.postsById.clear(id);
+    return true;
+  },
+
+  likePost: async (_parent, args, context) => {
+    const viewer = requireViewer(context);
+    const { postId } = parseArgs(postIdArgs, args);
+    const reply = await context.services.posts.likePost({ postId, userId: viewer.id });
+    return primeLiked(context, reply.post, reply.stats);
+  },
+
+  unlikePost: async (_parent, args, context) => {
+    const viewer = requireViewer(context);
+    const { postId } = parseArgs(postIdArgs, args);
+    const reply = await context.services.posts.unlikePost({ postId, userId: viewer.id });
+    return primeLiked(context, reply.post, reply.stats);
+  },
+
+  follow: async (_parent, args, context) => {
+    const viewer = requireViewer(context);
+    const { userId } = parseArgs(userIdArgs, args);
+    const target = await existingUser(context, userId);
+    await context.services.relations.follow({ followerId: viewer.id, followeeId: userId }, { fields: { followee_id: 'userId' } });
+    forgetFollowState(context, viewer.id, userId);
+    return target;
+  },
+
+  unfollow: async (_parent, args, context) => {
+    const viewer = requireViewer(context);
+    const { userId } = parseArgs(userIdArgs, args);
+    const target = await existingUser(context, userId);
+    await context.services.relations.unfollow({ followerId: viewer.id, followeeId: userId }, { fields: { followee_id: 'userId' } });
+    forgetFollowState(context, viewer.id, userId);
+    return target;
+  },
+
+  updateProfile: async (_parent, args, context) => {
+    const viewer = requireViewer(context);
+    const { input } = parseArgs(updateProfileArgs, args);
+    const { user } = await context.services.users.updateProfile(
+      {
+        userId: viewer.id,
+        displayName: input.displayName ?? undefined,
+        bio: input.bio ?? undefined,
+        avatarUrl: input.avatarUrl ?? undefined,
+      },
+      { fieldPrefix: 'input.' },
+    );
+    if (!user) throw new InternalServerError('The users service returned no user.');
+    context.loaders.usersById.clear(user.id).prime(user.id, user);
+    return user;
+  },
+
+  markNotificationsRead: async (_parent, args, context) => {
+    const viewer = requireViewer(context);
+    const { ids } = parseArgs(z.object({ ids: z.array(rules.id).max(500, 'at most 500 ids at once') }), args);
+    if (ids.length === 0) return 0;
+    const { updatedCount } = await context.services.notifications.markRead({ recipientId: viewer.id, ids });
+    return updatedCount;
+  },
+};
+
+async function authPayload(context: GatewayContext, userId: string, tokens: TokenPair | undefined) {
+  if (!tokens) throw new InternalServerError('The auth service returned no tokens.');
+  const user = await context.loaders.usersById.load(userId);
+  if (!user) throw new InternalServerError(`The account ${userId} has no profile.`);
+  return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, user };
+}
+
+async function existingUser(context: GatewayContext, userId: string): Promise<UserMessage> {
+  const user = await context.loaders.usersById.load(userId);
+  if (!user) throw new NotFoundError(`There is no user ${userId}.`);
+  return user;
+}
+
+function forgetFollowState(context: GatewayContext, followerId: string, followeeId: string): void {
+  context.loaders.followStatsByUserId.clear(followerId).clear(followeeId);
+  context.loaders.viewerFollowsUserId.clear(followeeId);
+  context.loaders.followingOf.clearAll();
+  context.loaders.followersOf.clearAll();
+}
+
+function primeLiked(context: GatewayContext, post: PostMessage | undefined, stats: LikeStats | undefined): PostMessage {
+  if (!post) throw new InternalServerError('The posts service returned no post.');
+  if (stats) context.loaders.likeStatsByPostId.clear(post.id).prime(post.id, stats);
+  context.loaders.postsById.clear(post.id).prime(post.id, post);
+  return post;
+}

@@ -1,0 +1,19 @@
+import type { PostResolvers } from '../generated/graphql/resolvers-types.js';
+import { InternalServerError } from '../src/errors.js';
+
+/** Post fields: the post comes from posts; its author from users; likes from posts' like stats. */
+export const Post: PostResolvers = {
+  author: async (post, _args, context) => {
+    const author = await context.loaders.usersById.load(post.authorId);
+    // A post whose author is gone: the author field is non-null, so the post itself is nulled.
+    if (!author) throw new InternalServerError(`The author of post ${post.id} could not be found.`);
+    return author;
+  },
+  createdAt: (post) => {
+    if (!post.createdAt) throw new InternalServerError('A post came without its creation time.');
+    return post.createdAt;
+  },
+  likesCount: async (post, _args, context) => (await context.loaders.likeStatsByPostId.load(post.id))?.likesCount ?? 0,
+  likedByViewer: async (post, _args, context) =>
+    context.viewer ? ((await context.loaders.likeStatsByPostId.load(post.id))?.likedByViewer ?? false) : false,
+};

@@ -1,0 +1,19 @@
+import type { Viewer } from './auth/viewer.js';
+import type { DegradedErrors } from './http/degraded-errors.js';
+import type { ServiceApis } from './grpc/service-apis.js';
+import type { Loaders } from './loaders/index.js';
+
+/** Per-request state every resolver receives. */
+export interface GatewayContext {
+  /** The verified caller; null for an anonymous request. */
+  viewer: Viewer | null;
+  /** Per-request DataLoaders: every cross-service read goes through one. */
+  loaders: Loaders;
+  /** Upstream services, with this request's deadline and error mapping applied. */
+  services: ServiceApis;
+  /**
+   * Errors of fields that degraded instead of failing (say, recommendations
+   * answered with an empty list); they are added to the response's `errors`.
+   */
+  degraded: DegradedErrors;
+}

@@ -1,0 +1,28 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GatewayError, GatewayErrorCode } from '../errors.js';
+import type { Logger } from '../telemetry/logger.js';
+
+/**
+ * Logs every error a client will see as INTERNAL_SERVER_ERROR or
+ * SERVICE_UNAVAILABLE, with its cause and stack: the response carries a short
+ * message only, so the log is where an operator finds out what happened.
+ */
+export function errorLoggingPlugin(logger: Logger): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, operationName }) {
+          for (const error of errors) {
+            const original = error.originalError;
+            const code = original instanceof GatewayError ? original.code : error.extensions.code;
+            if (code === GatewayErrorCode.InternalServerError || code === undefined) {
+              logger.error({ err: original ?? error, path: error.path, operationName }, 'internal error in a GraphQL request');
+            } else if (code === GatewayErrorCode.ServiceUnavailable) {
+              logger.warn({ err: original ?? error, path: error.path, operationName }, error.message);
+            }
+          }
+        },
+      };
+    },
+  };
+}

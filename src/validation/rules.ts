@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+/**
+ * Input rules the gateway enforces before calling any service. They mirror the
+ * services' own checks, so a bad request is refused cheaply and with the
+ * argument named as the client wrote it.
+ */
+
+/** Page sizes: `first` between 1 and 100. */
+export const first = z
+  .number()
+  .int()
+  .min(1, 'must be at least 1')
+  .max(100, 'must be at most 100');
+
+/** An opaque cursor from an earlier page. */
+export const cursor = z.string().max(512, 'is not a valid cursor').nullish();
+
+/** An entity id. */
+export const id = z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters');
+
+export const username = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_]{3,30}$/, 'must be 3 to 30 letters, digits or underscores');
+
+export const email = z.string().trim().max(254, 'must be at most 254 characters').pipe(z.email('must be an e-mail address'));
+
+export const password = z.string().min(8, 'must be at least 8 characters').max(128, 'must be at most 128 characters');
+
+export const displayName = z.string().trim().min(1, 'must not be empty').max(50, 'must be at most 50 characters');
+
+export const bio = z.string().max(500, 'must be at most 500 characters');
+
+/** An http(s) URL of up to 2,048 characters. */
+export const httpUrl = z
+  .string()
+  .trim()
+  .max(2_048, 'must be at most 2048 characters')
+  .refine((value) => /^https?:\/\/[^\s/$.?#][^\s]*$/i.test(value) && URL.canParse(value), 'must be an http(s) URL');
+
+export const title = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+
+export const description = z.string().max(5_000, 'must be at most 5000 characters');
+
+export const searchQuery = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
+
+/** Arguments of a Relay-style connection field. */
+export const pageArgs = z.object({ first, after: cursor });
