@@ -143,6 +143,7 @@ async function authPayload(context: GatewayContext, userId: string, tokens: Toke
   if (!tokens) throw new InternalServerError('The auth service returned no tokens.');
   const user = await context.loaders.usersById.load(userId);
   if (!user) throw new InternalServerError(`The account ${userId} has no profile.`);
+  context.signedIn.add(userId);
   return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, user };
 }
 

@@ -7,6 +7,12 @@ import type { Loaders } from './loaders/index.js';
 export interface GatewayContext {
   /** The verified caller; null for an anonymous request. */
   viewer: Viewer | null;
+  /**
+   * Accounts that proved who they are during this request (register, login):
+   * they may see their own owner-only fields in the payload, though the request
+   * itself carried no token.
+   */
+  signedIn: Set<string>;
   /** Per-request DataLoaders: every cross-service read goes through one. */
   loaders: Loaders;
   /** Upstream services, with this request's deadline and error mapping applied. */

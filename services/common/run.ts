@@ -1,22 +1,28 @@
 import { serviceAddress, type ServiceName } from './addresses.js';
-import { createLogger, type Logger } from './logger.js';
-import { startServer, type ServiceBinding } from './server.js';
-
-/** What a service's `main` builds before it listens. */
-export interface ServiceSetup {
-  services: ServiceBinding[];
-  /** Releases what the service opened (clients of other services, stores). */
-  close?: () => Promise<void> | void;
-}
+import { createLogger } from './logger.js';
+import { seedConfigFromEnv } from './seed-config.js';
+import { startServer } from './server.js';
+import type { ServiceEnvironment, ServiceSetup } from './setup.js';
 
 /**
- * Runs one reference service as a process: listens on `LISTEN_ADDR` or the
- * service's own address, logs where, and on SIGTERM or SIGINT lets calls in
- * flight finish (up to `SHUTDOWN_GRACE_MS`, default 10 s) before exiting 0.
+ * Runs one reference service as a process: builds it from the environment,
+ * listens on `LISTEN_ADDR` or the service's own address, logs where, and on
+ * SIGTERM or SIGINT lets calls in flight finish (up to `SHUTDOWN_GRACE_MS`,
+ * default 10 s) before exiting 0.
  */
-export async function runService(name: ServiceName, setup: (logger: Logger) => Promise<ServiceSetup> | ServiceSetup): Promise<void> {
+export async function runService(
+  name: ServiceName,
+  setup: (environment: ServiceEnvironment) => Promise<ServiceSetup> | ServiceSetup,
+): Promise<void> {
   const logger = createLogger(name);
-  const built = await setup(logger);
+  let built: ServiceSetup;
+  try {
+    built = await setup({ seed: seedConfigFromEnv(), env: process.env, logger, address: (other) => serviceAddress(other) });
+  } catch (error) {
+    // A refused setting (say, the development secret in production): say why and stop.
+    logger.fatal({ err: error }, `${name} service refusing to start: ${(error as Error).message}`);
+    process.exit(1);
+  }
   const address = process.env.LISTEN_ADDR?.trim() || serviceAddress(name);
   const server = await startServer({ name, address, services: built.services, logger });
   logger.info({ address: server.address }, `${name} service listening on ${server.address}`);

@@ -90,7 +90,13 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       context: async ({ req }) => {
         const viewer = await tokens.viewerFromHeader(req.headers.authorization);
         const services = createServiceApis(clients, { rpcTimeoutMs: config.rpcTimeoutMs });
-        return { viewer, services, loaders: createLoaders(services, viewer), degraded: new DegradedErrors() };
+        return {
+          viewer,
+          signedIn: new Set<string>(),
+          services,
+          loaders: createLoaders(services, viewer),
+          degraded: new DegradedErrors(),
+        };
       },
     }),
   );

@@ -1,0 +1,4 @@
+import { runService } from '../common/run.js';
+import { setupAuthService } from './setup.js';
+
+await runService('auth', setupAuthService);

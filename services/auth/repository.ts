@@ -1,0 +1,61 @@
+/** A scrypt hash with the parameters it was made with, so the cost can be raised without breaking old hashes. */
+export interface PasswordHash {
+  algorithm: 'scrypt';
+  /** CPU/memory cost. */
+  N: number;
+  /** Block size. */
+  r: number;
+  /** Parallelism. */
+  p: number;
+  salt: Buffer;
+  hash: Buffer;
+}
+
+/** What a user signs in with. */
+export interface CredentialRecord {
+  userId: string;
+  /** Trimmed and lower-case: e-mail addresses sign in without regard to case. */
+  email: string;
+  password: PasswordHash;
+  createdAt: Date;
+}
+
+/** Storage of credentials; one record per user and per e-mail address. */
+export interface CredentialsRepository {
+  findByEmail(email: string): Promise<CredentialRecord | undefined>;
+  /** False, storing nothing, when the e-mail address or the user already has credentials. */
+  insert(record: CredentialRecord): Promise<boolean>;
+}
+
+/**
+ * One issued refresh token. Only its SHA-256 is kept: a copy of the store
+ * cannot be replayed as tokens. Tokens issued by rotating one another share a
+ * family, so reuse of a rotated token can revoke every token descended from
+ * the same sign-in.
+ */
+export interface RefreshTokenRecord {
+  /** Hex SHA-256 of the token. */
+  tokenHash: string;
+  userId: string;
+  familyId: string;
+  issuedAt: Date;
+  expiresAt: Date;
+  /** When it was exchanged for a new pair; a second exchange means it leaked. */
+  usedAt?: Date;
+  revokedAt?: Date;
+}
+
+/** Storage of refresh tokens, by hash and by family. */
+export interface RefreshTokensRepository {
+  insert(record: RefreshTokenRecord): Promise<void>;
+  findByHash(tokenHash: string): Promise<RefreshTokenRecord | undefined>;
+  /**
+   * Marks the token used at `at`, atomically: true for the first caller only,
+   * so two concurrent exchanges of one token cannot both succeed.
+   */
+  markUsed(tokenHash: string, at: Date): Promise<boolean>;
+  /** Revokes every token of the family not yet revoked; returns how many. */
+  revokeFamily(familyId: string, at: Date): Promise<number>;
+  /** Forgets tokens that expired before `now`; returns how many. */
+  deleteExpired(now: Date): Promise<number>;
+}

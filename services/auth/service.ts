@@ -1,0 +1,96 @@
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { AuthServiceService } from '../../generated/proto/pinstack/auth/v1/auth.js';
+import type { UsersServiceService } from '../../generated/proto/pinstack/users/v1/users.js';
+import type { UnaryApi } from '../common/client.js';
+import { FIELD_VIOLATION_METADATA_KEY, RpcError, alreadyExists, unauthenticated } from '../common/errors.js';
+import { bindService, type ServiceBinding } from '../common/server.js';
+import type { TokenConfig } from '../common/token-config.js';
+import { checkDisplayName, checkEmail, checkUsername } from '../users/validation.js';
+import { checkPassword, hashPassword, verifyPassword, verifyWithoutAccount } from './passwords.js';
+import type { CredentialsRepository, RefreshTokensRepository } from './repository.js';
+import { createTokenIssuer } from './tokens.js';
+
+/** How long Register waits for the users service before answering UNAVAILABLE. */
+export const USERS_CALL_TIMEOUT_MS = 5_000;
+
+/** One message for every failed sign-in, so it never tells which part was wrong. */
+export const INVALID_CREDENTIALS_MESSAGE = 'invalid email or password';
+
+export interface AuthServiceDeps {
+  credentials: CredentialsRepository;
+  refreshTokens: RefreshTokensRepository;
+  /** The users service, which owns the profile an account registers. */
+  users: UnaryApi<typeof UsersServiceService>;
+  tokens: TokenConfig;
+  now?: () => Date;
+  usersCallTimeoutMs?: number;
+}
+
+/** The AuthService handlers: registration through the users service, and sign-in. */
+export function createAuthService(deps: AuthServiceDeps): ServiceBinding {
+  const { credentials, users } = deps;
+  const now = deps.now ?? (() => new Date());
+  const issuer = createTokenIssuer({ config: deps.tokens, refreshTokens: deps.refreshTokens, now });
+  const timeoutMs = deps.usersCallTimeoutMs ?? USERS_CALL_TIMEOUT_MS;
+
+  return bindService(AuthServiceService, {
+    async register(request) {
+      // Everything is checked here first: a request that would fail on the
+      // password must not leave a profile behind in the users service.
+      const username = checkUsername(request.username);
+      const email = checkEmail(request.email);
+      const displayName = checkDisplayName(request.displayName);
+      const password = await hashPassword(checkPassword(request.password));
+
+      let userId: string;
+      try {
+        const { user } = await users.createUser({ username, email, displayName }, { deadline: Date.now() + timeoutMs });
+        if (!user) throw new Error('CreateUser answered without a user');
+        userId = user.id;
+      } catch (error) {
+        throw fromUsersError(error);
+      }
+
+      // Users already refused a taken e-mail address, so this only fails if
+      // credentials outlived their profile; the address is still taken.
+      if (!(await credentials.insert({ userId, email, password, createdAt: now() }))) {
+        throw alreadyExists('email', 'email is already taken');
+      }
+      return { userId, tokens: await issuer.issue(userId) };
+    },
+
+    async login(request) {
+      const email = request.email.trim().toLowerCase();
+      const record = await credentials.findByEmail(email);
+      const valid = record ? await verifyPassword(request.password, record.password) : await verifyWithoutAccount(request.password);
+      if (!record || !valid) throw unauthenticated(INVALID_CREDENTIALS_MESSAGE);
+      return { userId: record.userId, tokens: await issuer.issue(record.userId) };
+    },
+  });
+}
+
+/**
+ * What Register answers when CreateUser fails. The caller's own mistakes
+ * (a taken or invalid field) pass through with their code, message and field;
+ * an unreachable users service is UNAVAILABLE, so the caller may retry; any
+ * other failure is ours and stays INTERNAL.
+ */
+function fromUsersError(error: unknown): unknown {
+  if (!isServiceError(error)) return error;
+  switch (error.code) {
+    case status.ALREADY_EXISTS:
+    case status.INVALID_ARGUMENT: {
+      const [field] = error.metadata.get(FIELD_VIOLATION_METADATA_KEY);
+      return new RpcError(error.code, error.details, typeof field === 'string' ? field : undefined);
+    }
+    case status.UNAVAILABLE:
+    case status.DEADLINE_EXCEEDED:
+      return new RpcError(status.UNAVAILABLE, 'the users service is unavailable');
+    default:
+      return error;
+  }
+}
+
+function isServiceError(error: unknown): error is ServiceError {
+  return error instanceof Error && typeof (error as Partial<ServiceError>).code === 'number' && 'metadata' in error;
+}

@@ -1,0 +1,24 @@
+import type { ServiceName } from './addresses.js';
+import type { Logger } from './logger.js';
+import type { SeedConfig } from './seed-config.js';
+import type { ServiceBinding } from './server.js';
+
+/**
+ * What a service needs to build itself: its demo data settings, its
+ * environment, a logger, and where the services it calls are. The process entry
+ * points (`main.ts`) and the end-to-end tests build services the same way.
+ */
+export interface ServiceEnvironment {
+  seed: SeedConfig;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  /** The address of another service. */
+  address(name: ServiceName): string;
+}
+
+/** A built service, ready to be served. */
+export interface ServiceSetup {
+  services: ServiceBinding[];
+  /** Releases what the service opened (clients of other services, timers). */
+  close?: () => Promise<void> | void;
+}

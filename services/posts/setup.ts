@@ -1,0 +1,20 @@
+import { NotificationsServiceService } from '../../generated/proto/pinstack/notifications/v1/notifications.js';
+import { createUnaryClient } from '../common/client.js';
+import type { ServiceEnvironment, ServiceSetup } from '../common/setup.js';
+import { notificationsLikeNotifier } from './like-notifier.js';
+import { MemoryPostRepository } from './memory-repository.js';
+import { seedPosts } from './seed.js';
+import { createPostsService } from './service.js';
+
+/** The posts service, seeded in memory, telling the notifications service about likes. */
+export function setupPostsService({ seed, logger, address }: ServiceEnvironment): ServiceSetup {
+  const data = seedPosts(seed);
+  const repository = new MemoryPostRepository(data);
+  logger.info({ posts: data.posts.length, likes: data.likes.length }, 'seeded posts');
+  const notifications = createUnaryClient(NotificationsServiceService, address('notifications'));
+  const notifier = notificationsLikeNotifier(notifications.api, { logger });
+  return {
+    services: [createPostsService({ repository, notifier })],
+    close: () => notifications.close(),
+  };
+}

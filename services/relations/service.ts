@@ -1,0 +1,146 @@
+import {
+  RelationsServiceService,
+  type ListRequest,
+  type UserIdPage,
+} from '../../generated/proto/pinstack/relations/v1/relations.js';
+import { invalidArgument } from '../common/errors.js';
+import { createLogger, type Logger } from '../common/logger.js';
+import { decodeCursor, encodeCursor, MAX_PAGE_SIZE, pageSize } from '../common/pagination.js';
+import { bindService, type ServiceBinding } from '../common/server.js';
+import { NO_FOLLOW_NOTIFICATIONS, type FollowNotifier } from './notifier.js';
+import type { Follow, FollowListQuery, FollowPage, RelationsRepository } from './repository.js';
+
+/** Longest user id accepted; ids are opaque here, but not unbounded. */
+export const MAX_USER_ID_LENGTH = 64;
+/** Most user ids one BatchGetFollowStats or BatchGetFollowStatus may name. */
+export const MAX_BATCH_USER_IDS = 500;
+/** Most list requests one BatchListFollowers or BatchListFollowing may carry. */
+export const MAX_LIST_REQUESTS = 100;
+/**
+ * Largest page of BatchListFollowing. Above the usual 100 so the gateway can
+ * read a whole following list in one call when it assembles a feed.
+ */
+export const MAX_FOLLOWING_PAGE_SIZE = 1_000;
+
+export interface RelationsServiceDeps {
+  repository: RelationsRepository;
+  /** Who hears of new follows; nobody when absent. */
+  notifier?: FollowNotifier;
+  /** The clock that stamps follows; tests pass a fixed one. */
+  now?: () => Date;
+  logger?: Logger;
+}
+
+/** The RelationsService handlers over `deps.repository`. */
+export function createRelationsService(deps: RelationsServiceDeps): ServiceBinding {
+  const { repository } = deps;
+  const notifier = deps.notifier ?? NO_FOLLOW_NOTIFICATIONS;
+  const now = deps.now ?? (() => new Date());
+  const logger = deps.logger ?? createLogger('relations');
+
+  return bindService(RelationsServiceService, {
+    async follow({ followerId, followeeId }) {
+      checkUserId(followerId, 'follower_id');
+      checkUserId(followeeId, 'followee_id');
+      if (followerId === followeeId) throw invalidArgument('followee_id', 'a user cannot follow themselves');
+      const created = await repository.follow(followerId, followeeId, now());
+      // Only a new follow is news; following again is a no-op and stays silent.
+      // The notice is awaited (within its short deadline) so that the followee
+      // sees it as soon as the follow is acknowledged, but it is best effort:
+      // a follow never fails because notifications are down.
+      if (created) {
+        await notifier.followed(followerId, followeeId).catch((err: unknown) => {
+          logger.warn({ err, followerId, followeeId }, 'follow notification not delivered');
+        });
+      }
+      return { created };
+    },
+
+    async unfollow({ followerId, followeeId }) {
+      checkUserId(followerId, 'follower_id');
+      checkUserId(followeeId, 'followee_id');
+      return { removed: await repository.unfollow(followerId, followeeId) };
+    },
+
+    async batchGetFollowStats({ userIds }) {
+      checkUserIds(userIds, 'user_ids');
+      const counts = await repository.countMany(userIds);
+      return {
+        stats: userIds.map((userId, at) => ({
+          userId,
+          followersCount: counts[at]!.followers,
+          followingCount: counts[at]!.following,
+        })),
+      };
+    },
+
+    async batchGetFollowStatus({ followerId, userIds }) {
+      checkUserId(followerId, 'follower_id');
+      checkUserIds(userIds, 'user_ids');
+      const following = await repository.isFollowing(followerId, userIds);
+      return { statuses: userIds.map((userId, at) => ({ userId, following: following[at]! })) };
+    },
+
+    async batchListFollowers({ requests }) {
+      const queries = listQueries(requests, MAX_PAGE_SIZE);
+      const pages = await Promise.all(queries.map((query) => repository.listFollowers(query)));
+      return { pages: pages.map((page) => toUserIdPage(page, (follow) => follow.followerId)) };
+    },
+
+    async batchListFollowing({ requests }) {
+      const queries = listQueries(requests, MAX_FOLLOWING_PAGE_SIZE);
+      const pages = await Promise.all(queries.map((query) => repository.listFollowing(query)));
+      return { pages: pages.map((page) => toUserIdPage(page, (follow) => follow.followeeId)) };
+    },
+  });
+}
+
+function checkUserId(value: string, field: string): void {
+  if (value === '') throw invalidArgument(field, `${field} is required`);
+  if (value.length > MAX_USER_ID_LENGTH) {
+    throw invalidArgument(field, `${field} must be at most ${MAX_USER_ID_LENGTH} characters`);
+  }
+}
+
+function checkUserIds(values: readonly string[], field: string): void {
+  if (values.length > MAX_BATCH_USER_IDS) throw invalidArgument(field, `at most ${MAX_BATCH_USER_IDS} ${field} per call`);
+  values.forEach((value, at) => checkUserId(value, `${field}[${at}]`));
+}
+
+/**
+ * Checks every entry before any is read, naming a bad field with its index
+ * (`requests[2].page_token`), so the caller can tell which entry was wrong.
+ */
+function listQueries(requests: readonly ListRequest[], maxPageSize: number): FollowListQuery[] {
+  if (requests.length > MAX_LIST_REQUESTS) {
+    throw invalidArgument('requests', `at most ${MAX_LIST_REQUESTS} requests per call`);
+  }
+  return requests.map((request, at) => {
+    const field = (name: string) => `requests[${at}].${name}`;
+    checkUserId(request.userId, field('user_id'));
+    return {
+      userId: request.userId,
+      limit: pageSize(request.pageSize, { max: maxPageSize, field: field('page_size') }),
+      beforeSequence: sequenceFromToken(request.pageToken, field('page_token')),
+    };
+  });
+}
+
+/** The follow sequence a cursor points at; null for an empty token (the first page). */
+function sequenceFromToken(token: string, field: string): number | null {
+  const key = decodeCursor(token, 1, field);
+  if (key === null) return null;
+  const [sequence] = key;
+  if (typeof sequence !== 'number' || !Number.isSafeInteger(sequence) || sequence < 1) {
+    throw invalidArgument(field, `${field} is not a valid cursor`);
+  }
+  return sequence;
+}
+
+function toUserIdPage(page: FollowPage, userIdOf: (follow: Follow) => string): UserIdPage {
+  return {
+    userIds: page.follows.map(userIdOf),
+    cursors: page.follows.map((follow) => encodeCursor([follow.sequence])),
+    hasNextPage: page.hasNextPage,
+  };
+}

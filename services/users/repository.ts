@@ -1,0 +1,53 @@
+/** A stored user profile. */
+export interface UserRecord {
+  /** `usr_<n>`, assigned by the repository in creation order. */
+  id: string;
+  username: string;
+  displayName: string;
+  bio: string;
+  avatarUrl: string;
+  /** Lower-case, so that comparing addresses is comparing strings. */
+  email: string;
+  createdAt: Date;
+}
+
+/** What `create` needs; the repository assigns the id. */
+export type NewUser = Omit<UserRecord, 'id'>;
+
+/** The profile fields `updateProfile` may change; an absent field is left as it is. */
+export interface ProfileChanges {
+  displayName?: string;
+  bio?: string;
+  avatarUrl?: string;
+}
+
+/** The outcome of `create`: the new user, or the unique field that was already taken. */
+export type CreateUserResult = { ok: true; user: UserRecord } | { ok: false; conflict: 'username' | 'email' };
+
+/** How well a user matched a search; lower is better. */
+export const SearchRank = {
+  ExactUsername: 0,
+  UsernamePrefix: 1,
+  DisplayNameWord: 2,
+} as const;
+
+export type SearchRank = (typeof SearchRank)[keyof typeof SearchRank];
+
+/**
+ * Storage of user profiles. Usernames and e-mail addresses are unique without
+ * regard to case, and the repository enforces it atomically in `create`, so two
+ * concurrent sign-ups cannot both take the same name.
+ */
+export interface UsersRepository {
+  /** The users among `ids` that exist, in the order of `ids`, each once. */
+  getMany(ids: readonly string[]): Promise<UserRecord[]>;
+  create(user: NewUser): Promise<CreateUserResult>;
+  /** The updated user, or `undefined` when there is no user `id`. */
+  updateProfile(id: string, changes: ProfileChanges): Promise<UserRecord | undefined>;
+  /**
+   * Up to `limit` users whose username starts with `query`, or whose display
+   * name has a word from which it starts with `query` (case-insensitive), best
+   * rank first and, within a rank, in id order.
+   */
+  search(query: string, limit: number): Promise<UserRecord[]>;
+}

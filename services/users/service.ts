@@ -1,0 +1,75 @@
+import { UsersServiceService, type User } from '../../generated/proto/pinstack/users/v1/users.js';
+import { alreadyExists, invalidArgument, notFound } from '../common/errors.js';
+import { pageSize } from '../common/pagination.js';
+import { bindService, type ServiceBinding } from '../common/server.js';
+import type { ProfileChanges, UserRecord, UsersRepository } from './repository.js';
+import { checkAvatarUrl, checkBio, checkDisplayName, checkEmail, checkUsername, characterCount } from './validation.js';
+
+/** Most ids one BatchGetUsers may ask for; a DataLoader batch of a page of results stays well below. */
+export const MAX_BATCH_IDS = 500;
+export const SEARCH_QUERY_MAX_LENGTH = 100;
+
+export interface UsersServiceDeps {
+  repository: UsersRepository;
+  /** The clock that stamps `created_at`; tests pass a fixed one. */
+  now?: () => Date;
+}
+
+/** The UsersService handlers over `deps.repository`. */
+export function createUsersService(deps: UsersServiceDeps): ServiceBinding {
+  const { repository } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  return bindService(UsersServiceService, {
+    async batchGetUsers({ ids }) {
+      if (ids.length > MAX_BATCH_IDS) throw invalidArgument('ids', `at most ${MAX_BATCH_IDS} ids per call`);
+      // Unknown ids are absent rather than an error: the caller asked "which of these exist".
+      const users = await repository.getMany(ids);
+      return { users: users.map(toProto) };
+    },
+
+    async createUser(request) {
+      const username = checkUsername(request.username);
+      const email = checkEmail(request.email);
+      const displayName = checkDisplayName(request.displayName);
+      const result = await repository.create({ username, email, displayName, bio: '', avatarUrl: '', createdAt: now() });
+      if (!result.ok) throw alreadyExists(result.conflict, `${result.conflict} is already taken`);
+      return { user: toProto(result.user) };
+    },
+
+    async updateProfile(request) {
+      if (request.userId === '') throw invalidArgument('user_id', 'user_id is required');
+      // Every field is checked before anything is written, so a bad field changes nothing.
+      const changes: ProfileChanges = {};
+      if (request.displayName !== undefined) changes.displayName = checkDisplayName(request.displayName);
+      if (request.bio !== undefined) changes.bio = checkBio(request.bio);
+      if (request.avatarUrl !== undefined) changes.avatarUrl = checkAvatarUrl(request.avatarUrl);
+      const user = await repository.updateProfile(request.userId, changes);
+      if (!user) throw notFound(`user ${request.userId} not found`);
+      return { user: toProto(user) };
+    },
+
+    async searchUsers(request) {
+      const query = request.query.trim();
+      const length = characterCount(query);
+      if (length < 1 || length > SEARCH_QUERY_MAX_LENGTH) {
+        throw invalidArgument('query', `query must be 1 to ${SEARCH_QUERY_MAX_LENGTH} characters`);
+      }
+      const users = await repository.search(query, pageSize(request.pageSize));
+      return { users: users.map(toProto) };
+    },
+  });
+}
+
+/** Field by field, so a field added to storage is never sent by accident. */
+function toProto(user: UserRecord): User {
+  return {
+    id: user.id,
+    username: user.username,
+    displayName: user.displayName,
+    bio: user.bio,
+    avatarUrl: user.avatarUrl,
+    email: user.email,
+    createdAt: user.createdAt,
+  };
+}

@@ -1,0 +1,319 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { pino } from 'pino';
+import {
+  NotificationKind,
+  NotificationsServiceService,
+} from '../../generated/proto/pinstack/notifications/v1/notifications.js';
+import { RelationsServiceService, type ListRequest } from '../../generated/proto/pinstack/relations/v1/relations.js';
+import { createUnaryClient, type UnaryClient } from '../../services/common/client.js';
+import { FIELD_VIOLATION_METADATA_KEY } from '../../services/common/errors.js';
+import { encodeCursor } from '../../services/common/pagination.js';
+import { DEFAULT_SEED, type SeedConfig } from '../../services/common/seed-config.js';
+import { startServer, type RunningServer, type ServiceBinding } from '../../services/common/server.js';
+import { MemoryNotificationRepository } from '../../services/notifications/memory-repository.js';
+import { createNotificationsService } from '../../services/notifications/service.js';
+import { MemoryRelationsRepository } from '../../services/relations/memory-repository.js';
+import { createFollowNotifier } from '../../services/relations/notifier.js';
+import { seedFollows } from '../../services/relations/seed.js';
+import { createRelationsService } from '../../services/relations/service.js';
+
+type RelationsClient = UnaryClient<typeof RelationsServiceService>;
+
+/** Asserts that `call` fails with `code` and, when given, names `field` in the violation metadata. */
+async function assertRpcError(call: Promise<unknown>, code: status, field?: string): Promise<void> {
+  await assert.rejects(call, (error: ServiceError) => {
+    assert.equal(error.code, code, `expected ${status[code]}, got ${status[error.code]}: ${error.details}`);
+    if (field !== undefined) assert.deepEqual(error.metadata.get(FIELD_VIOLATION_METADATA_KEY), [field]);
+    return true;
+  });
+}
+
+async function startRelations(service: ServiceBinding): Promise<{ server: RunningServer; client: RelationsClient }> {
+  const server = await startServer({ name: 'relations', address: '127.0.0.1:0', services: [service] });
+  return { server, client: createUnaryClient(RelationsServiceService, server.address) };
+}
+
+const list = (userId: string, pageSize = 0, pageToken = ''): ListRequest => ({ userId, pageSize, pageToken });
+
+describe('RelationsService', () => {
+  let notificationsServer: RunningServer;
+  let notificationsForRelations: UnaryClient<typeof NotificationsServiceService>;
+  let notifications: UnaryClient<typeof NotificationsServiceService>;
+  let server: RunningServer;
+  let client: RelationsClient;
+  const repository = new MemoryRelationsRepository();
+
+  before(async () => {
+    notificationsServer = await startServer({
+      name: 'notifications',
+      address: '127.0.0.1:0',
+      services: [createNotificationsService({ repository: new MemoryNotificationRepository() })],
+    });
+    notificationsForRelations = createUnaryClient(NotificationsServiceService, notificationsServer.address);
+    notifications = createUnaryClient(NotificationsServiceService, notificationsServer.address);
+    ({ server, client } = await startRelations(
+      createRelationsService({ repository, notifier: createFollowNotifier(notificationsForRelations.api) }),
+    ));
+  });
+
+  after(async () => {
+    client.close();
+    notifications.close();
+    notificationsForRelations.close();
+    await server.shutdown();
+    await notificationsServer.shutdown();
+  });
+
+  const stats = async (...userIds: string[]) =>
+    (await client.api.batchGetFollowStats({ userIds })).stats.map(({ followersCount, followingCount }) => [followersCount, followingCount]);
+
+  describe('Follow and Unfollow', () => {
+    it('following twice is one follow: created is true, then false', async () => {
+      assert.deepEqual(await client.api.follow({ followerId: 'ann', followeeId: 'ben' }), { created: true });
+      assert.deepEqual(await client.api.follow({ followerId: 'ann', followeeId: 'ben' }), { created: false });
+      assert.deepEqual(await stats('ann', 'ben'), [[0, 1], [1, 0]]);
+    });
+
+    it('unfollowing twice is harmless: removed is true, then false', async () => {
+      await client.api.follow({ followerId: 'cat', followeeId: 'dan' });
+      assert.deepEqual(await client.api.unfollow({ followerId: 'cat', followeeId: 'dan' }), { removed: true });
+      assert.deepEqual(await client.api.unfollow({ followerId: 'cat', followeeId: 'dan' }), { removed: false });
+      assert.deepEqual(await stats('cat', 'dan'), [[0, 0], [0, 0]]);
+    });
+
+    it('a user cannot follow themselves: INVALID_ARGUMENT on followee_id', async () => {
+      await assertRpcError(client.api.follow({ followerId: 'eve', followeeId: 'eve' }), status.INVALID_ARGUMENT, 'followee_id');
+    });
+
+    it('an empty or over-long id is INVALID_ARGUMENT naming the field', async () => {
+      const long = 'x'.repeat(65);
+      await assertRpcError(client.api.follow({ followerId: '', followeeId: 'ben' }), status.INVALID_ARGUMENT, 'follower_id');
+      await assertRpcError(client.api.follow({ followerId: 'ann', followeeId: long }), status.INVALID_ARGUMENT, 'followee_id');
+      await assertRpcError(client.api.unfollow({ followerId: long, followeeId: 'ben' }), status.INVALID_ARGUMENT, 'follower_id');
+      assert.deepEqual(await client.api.follow({ followerId: 'ann', followeeId: 'x'.repeat(64) }), { created: true });
+    });
+  });
+
+  describe('follow notifications', () => {
+    const followNotices = async (recipientId: string) =>
+      (await notifications.api.listNotifications({ recipientId, pageSize: 50, pageToken: '', unreadOnly: false })).notifications.map(
+        ({ kind, actorId }) => ({ kind, actorId }),
+      );
+
+    it('a new follow notifies the followee through the notifications service; following again does not', async () => {
+      await client.api.follow({ followerId: 'fan', followeeId: 'idol' });
+      assert.deepEqual(await followNotices('idol'), [{ kind: NotificationKind.NOTIFICATION_KIND_FOLLOW, actorId: 'fan' }]);
+
+      await client.api.follow({ followerId: 'fan', followeeId: 'idol' });
+      assert.equal((await followNotices('idol')).length, 1);
+
+      await client.api.unfollow({ followerId: 'fan', followeeId: 'idol' });
+      await client.api.follow({ followerId: 'fan', followeeId: 'idol' });
+      assert.equal((await followNotices('idol')).length, 2);
+    });
+  });
+
+  describe('BatchGetFollowStats and BatchGetFollowStatus', () => {
+    it('stats answer every requested id, in order, with zeros for unknown ids', async () => {
+      await client.api.follow({ followerId: 'gus', followeeId: 'hal' });
+      await client.api.follow({ followerId: 'ivy', followeeId: 'hal' });
+      const { stats: answer } = await client.api.batchGetFollowStats({ userIds: ['hal', 'unknown', 'gus', 'hal'] });
+      assert.deepEqual(answer, [
+        { userId: 'hal', followersCount: 2, followingCount: 0 },
+        { userId: 'unknown', followersCount: 0, followingCount: 0 },
+        { userId: 'gus', followersCount: 0, followingCount: 1 },
+        { userId: 'hal', followersCount: 2, followingCount: 0 },
+      ]);
+    });
+
+    it('status tells, for each id in order, whether the follower follows it', async () => {
+      await client.api.follow({ followerId: 'jo', followeeId: 'kim' });
+      const { statuses } = await client.api.batchGetFollowStatus({ followerId: 'jo', userIds: ['lee', 'kim', 'jo'] });
+      assert.deepEqual(statuses, [
+        { userId: 'lee', following: false },
+        { userId: 'kim', following: true },
+        { userId: 'jo', following: false },
+      ]);
+    });
+
+    it('an empty id names its index, and more than 500 ids is INVALID_ARGUMENT on user_ids', async () => {
+      await assertRpcError(client.api.batchGetFollowStats({ userIds: ['a', ''] }), status.INVALID_ARGUMENT, 'user_ids[1]');
+      await assertRpcError(client.api.batchGetFollowStatus({ followerId: '', userIds: ['a'] }), status.INVALID_ARGUMENT, 'follower_id');
+      const many = Array.from({ length: 501 }, (_, at) => `u${at}`);
+      await assertRpcError(client.api.batchGetFollowStats({ userIds: many }), status.INVALID_ARGUMENT, 'user_ids');
+    });
+  });
+
+  describe('BatchListFollowers and BatchListFollowing', () => {
+    const fans = Array.from({ length: 25 }, (_, at) => `fan_${String(at + 1).padStart(2, '0')}`);
+    const newestFirst = [...fans].reverse();
+
+    before(async () => {
+      for (const fan of fans) await client.api.follow({ followerId: fan, followeeId: 'star' });
+    });
+
+    it('pages through 25 followers newest first, without gaps or repeats', async () => {
+      const seen: string[] = [];
+      const hasNext: boolean[] = [];
+      let token = '';
+      do {
+        assert.ok(hasNext.length < 5, 'more pages than followers allow');
+        const { pages } = await client.api.batchListFollowers({ requests: [list('star', 10, token)] });
+        const [page] = pages;
+        assert.equal(page!.cursors.length, page!.userIds.length);
+        seen.push(...page!.userIds);
+        hasNext.push(page!.hasNextPage);
+        token = page!.hasNextPage ? page!.cursors.at(-1)! : '';
+      } while (token !== '');
+      assert.deepEqual(seen, newestFirst);
+      assert.deepEqual(hasNext, [true, true, false]);
+    });
+
+    it('a cursor from the middle of a page resumes right after that follower', async () => {
+      const [first] = (await client.api.batchListFollowers({ requests: [list('star', 10)] })).pages;
+      const [next] = (await client.api.batchListFollowers({ requests: [list('star', 3, first!.cursors[4])] })).pages;
+      assert.deepEqual(next!.userIds, newestFirst.slice(5, 8));
+    });
+
+    it('a cursor still resumes at the same place after its follower unfollows', async () => {
+      const [first] = (await client.api.batchListFollowers({ requests: [list('star', 2)] })).pages;
+      await client.api.unfollow({ followerId: first!.userIds[1]!, followeeId: 'star' });
+      const [next] = (await client.api.batchListFollowers({ requests: [list('star', 2, first!.cursors[1])] })).pages;
+      assert.deepEqual(next!.userIds, newestFirst.slice(2, 4));
+    });
+
+    it('answers one page per request entry, in request order', async () => {
+      await client.api.follow({ followerId: 'star', followeeId: 'fan_01' });
+      const { pages } = await client.api.batchListFollowing({
+        requests: [list('fan_03'), list('nobody'), list('star')],
+      });
+      assert.deepEqual(
+        pages.map(({ userIds, hasNextPage }) => ({ userIds, hasNextPage })),
+        [
+          { userIds: ['star'], hasNextPage: false },
+          { userIds: [], hasNextPage: false },
+          { userIds: ['fan_01'], hasNextPage: false },
+        ],
+      );
+    });
+
+    it('reads up to 1000 followed accounts in one page, but followers 100 at most', async () => {
+      // Set up straight in storage: the RPCs under test are the list calls.
+      for (let n = 0; n < 150; n++) {
+        await repository.follow('reader', `author_${n}`, new Date());
+        await repository.follow(`crowd_${n}`, 'celebrity', new Date());
+      }
+      const [following] = (await client.api.batchListFollowing({ requests: [list('reader', 1000)] })).pages;
+      assert.equal(following!.userIds.length, 150);
+      assert.equal(following!.hasNextPage, false);
+      const [followers] = (await client.api.batchListFollowers({ requests: [list('celebrity', 1000)] })).pages;
+      assert.equal(followers!.userIds.length, 100);
+      assert.equal(followers!.hasNextPage, true);
+      const [byDefault] = (await client.api.batchListFollowing({ requests: [list('reader')] })).pages;
+      assert.equal(byDefault!.userIds.length, 20);
+    });
+
+    it('a bad entry is INVALID_ARGUMENT naming the entry and its field', async () => {
+      const bad = async (requests: ListRequest[], field: string) =>
+        assertRpcError(client.api.batchListFollowers({ requests }), status.INVALID_ARGUMENT, field);
+      await bad([list('star'), list('star', 10, 'not-a-cursor')], 'requests[1].page_token');
+      await bad([list('star', 10, encodeCursor(['seven']))], 'requests[0].page_token');
+      await bad([list('star', 10, encodeCursor([1, 2]))], 'requests[0].page_token');
+      await bad([list('star', -1)], 'requests[0].page_size');
+      await bad([list('star'), list('')], 'requests[1].user_id');
+    });
+  });
+});
+
+describe('RelationsService without notifications', () => {
+  it('a follow succeeds and the failure is logged when the notifications service cannot be reached', async () => {
+    const lines: string[] = [];
+    const logger = pino(
+      { level: 'warn' },
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    );
+    // Nothing listens on port 1 of the loopback interface: the connection is refused.
+    const unreachable = createUnaryClient(NotificationsServiceService, '127.0.0.1:1');
+    const { server, client } = await startRelations(
+      createRelationsService({ repository: new MemoryRelationsRepository(), notifier: createFollowNotifier(unreachable.api), logger }),
+    );
+    try {
+      assert.deepEqual(await client.api.follow({ followerId: 'a', followeeId: 'b' }), { created: true });
+      assert.equal(lines.length, 1);
+      assert.match(lines[0]!, /follow notification not delivered/);
+    } finally {
+      client.close();
+      unreachable.close();
+      await server.shutdown();
+    }
+  });
+
+  it('runs with no notifier at all', async () => {
+    const { server, client } = await startRelations(createRelationsService({ repository: new MemoryRelationsRepository() }));
+    try {
+      assert.deepEqual(await client.api.follow({ followerId: 'a', followeeId: 'b' }), { created: true });
+    } finally {
+      client.close();
+      await server.shutdown();
+    }
+  });
+});
+
+describe('seeded follow graph', () => {
+  const config: SeedConfig = { ...DEFAULT_SEED, users: 1_000 };
+  const follows = seedFollows(config);
+
+  it('is the same for the same config, with no self-follows and no repeats', () => {
+    assert.deepEqual(seedFollows(config), follows);
+    const pairs = new Set(follows.map((follow) => `${follow.followerId}>${follow.followeeId}`));
+    assert.equal(pairs.size, follows.length);
+    assert.ok(follows.every((follow) => follow.followerId !== follow.followeeId));
+    const average = follows.length / config.users;
+    assert.ok(average > config.followsPerUser * 0.8 && average < config.followsPerUser * 1.2, `average ${average}`);
+  });
+
+  it('gathers on a few popular accounts', () => {
+    const followers = new Map<string, number>();
+    for (const { followeeId } of follows) followers.set(followeeId, (followers.get(followeeId) ?? 0) + 1);
+    const counts = [...followers.values()].sort((a, b) => a - b);
+    const median = counts[Math.floor(counts.length / 2)]!;
+    assert.ok(counts.at(-1)! > 5 * median, `most followed ${counts.at(-1)}, median ${median}`);
+  });
+
+  it('pages a seeded account’s followers newest first through the service', async () => {
+    const small: SeedConfig = { ...DEFAULT_SEED, users: 50 };
+    const seeded = seedFollows(small);
+    const { server, client } = await startRelations(
+      createRelationsService({ repository: new MemoryRelationsRepository(seeded) }),
+    );
+    try {
+      const expected = seeded
+        .filter((follow) => follow.followeeId === 'usr_1')
+        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+        .map((follow) => follow.followerId);
+      assert.ok(expected.length > 7);
+      const seen: string[] = [];
+      let token = '';
+      do {
+        assert.ok(seen.length <= expected.length, 'more followers listed than there are');
+        const [page] = (await client.api.batchListFollowers({ requests: [list('usr_1', 7, token)] })).pages;
+        seen.push(...page!.userIds);
+        token = page!.hasNextPage ? page!.cursors.at(-1)! : '';
+      } while (token !== '');
+      assert.deepEqual(seen, expected);
+      const [stats] = (await client.api.batchGetFollowStats({ userIds: ['usr_1'] })).stats;
+      assert.equal(stats!.followersCount, expected.length);
+    } finally {
+      client.close();
+      await server.shutdown();
+    }
+  });
+});
