@@ -41,6 +41,12 @@ describe('in production', () => {
     assert.deepEqual(errorCodes(response), ['GRAPHQL_VALIDATION_FAILED']);
   });
 
+  it('does not hint at field names in validation errors', async () => {
+    const response = await graphql(stack.url, `{ usr(id: "usr_1") { id } }`);
+    assert.deepEqual(errorCodes(response), ['GRAPHQL_VALIDATION_FAILED']);
+    assert.doesNotMatch(response.errors?.[0]?.message ?? '', /did you mean/i);
+  });
+
   it('still answers queries with tokens signed by the production secret', async () => {
     const token = await stack.login('user1@example.com');
     const response = await graphql<{ me: { id: string } }>(stack.url, `{ me { id } }`, { token });

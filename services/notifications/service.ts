@@ -1,0 +1,102 @@
+import {
+  NotificationKind,
+  NotificationsServiceService,
+  type Notification,
+} from '../../generated/proto/pinstack/notifications/v1/notifications.js';
+import { invalidArgument } from '../common/errors.js';
+import { decodeCursor, encodeCursor, pageSize } from '../common/pagination.js';
+import { bindService, type ServiceBinding } from '../common/server.js';
+import type { NotificationRecord, NotificationRepository } from './repository.js';
+
+/** Most ids one MarkRead call may name: a few pages' worth. */
+export const MAX_MARK_READ_IDS = 500;
+
+export interface NotificationsServiceDeps {
+  repository: NotificationRepository;
+  /** The clock that stamps new notifications, in epoch milliseconds. */
+  now?: () => number;
+}
+
+/**
+ * The notifications service: each recipient's notifications, newest first,
+ * with an unread count that covers all of them, not just the page.
+ */
+export function createNotificationsService({ repository, now = Date.now }: NotificationsServiceDeps): ServiceBinding {
+  return bindService(NotificationsServiceService, {
+    async createNotification({ recipientId, kind, actorId, postId }) {
+      requireId(recipientId, 'recipient_id');
+      requireId(actorId, 'actor_id');
+      switch (kind) {
+        case NotificationKind.NOTIFICATION_KIND_LIKE:
+          requireId(postId, 'post_id');
+          break;
+        case NotificationKind.NOTIFICATION_KIND_FOLLOW:
+          // A follow concerns no post; a post id here means the caller mixed up kinds.
+          if (postId !== '') throw invalidArgument('post_id', 'post_id must be empty for FOLLOW notifications');
+          break;
+        default:
+          // UNSPECIFIED (the proto3 default, so "not set") and values this build does not know.
+          throw invalidArgument('kind', 'kind must be FOLLOW or LIKE');
+      }
+      const notification = await repository.create({ recipientId, kind, actorId, postId, read: false, createdAt: now() });
+      return { notification: toNotification(notification) };
+    },
+
+    async listNotifications({ recipientId, pageSize: requested, pageToken, unreadOnly }) {
+      requireId(recipientId, 'recipient_id');
+      const size = pageSize(requested);
+      const beforeSequence = sequenceFromToken(pageToken);
+      const [notifications, unreadCount] = await Promise.all([
+        repository.list({ recipientId, beforeSequence, limit: size + 1, unreadOnly }),
+        repository.unreadCount(recipientId),
+      ]);
+      // One more than a page was read only to learn whether another page follows.
+      const page = notifications.slice(0, size);
+      return {
+        notifications: page.map(toNotification),
+        cursors: page.map((notification) => encodeCursor([notification.sequence])),
+        hasNextPage: notifications.length > size,
+        unreadCount,
+      };
+    },
+
+    async markRead({ recipientId, ids }) {
+      requireId(recipientId, 'recipient_id');
+      if (ids.length > MAX_MARK_READ_IDS) {
+        throw invalidArgument('ids', `ids may name at most ${MAX_MARK_READ_IDS} notifications, got ${ids.length}`);
+      }
+      return { updatedCount: await repository.markRead(recipientId, ids) };
+    },
+  });
+}
+
+function requireId(value: string, field: string): void {
+  if (value.trim() === '') throw invalidArgument(field, `${field} is required`);
+}
+
+/**
+ * The sequence a page token continues before. Cursors hold the storage
+ * sequence, which is the same in the full and the unread-only listing, so a
+ * cursor from either resumes the other at the same point.
+ */
+function sequenceFromToken(token: string): number | null {
+  const key = decodeCursor(token, 1);
+  if (key === null) return null;
+  const [sequence] = key;
+  if (typeof sequence !== 'number' || !Number.isSafeInteger(sequence) || sequence < 1) {
+    throw invalidArgument('page_token', 'page_token is not a valid cursor');
+  }
+  return sequence;
+}
+
+function toNotification(record: NotificationRecord): Notification {
+  return {
+    id: record.id,
+    recipientId: record.recipientId,
+    kind: record.kind,
+    actorId: record.actorId,
+    postId: record.postId,
+    read: record.read,
+    createdAt: new Date(record.createdAt),
+  };
+}

@@ -1,0 +1,130 @@
+import { seededPostId } from '../common/seed-config.js';
+import { indexAfter, mergeNewestFirst } from './merge.js';
+import {
+  compareNewestFirst,
+  type LikeChange,
+  type LikeCount,
+  type NewPost,
+  type PostPosition,
+  type PostRecord,
+  type PostRepository,
+} from './repository.js';
+import type { PostSeed } from './seed.js';
+
+const POST_ID = /^pst_(\d+)$/;
+
+/**
+ * Posts and likes held in process memory, indexed for the service's queries:
+ * by id, by author (each author's posts kept sorted newest first, so listings
+ * and the feed merge never sort), and likes as one set of user ids per post.
+ */
+export class MemoryPostRepository implements PostRepository {
+  readonly #posts = new Map<string, PostRecord>();
+  readonly #byAuthor = new Map<string, PostRecord[]>();
+  readonly #likes = new Map<string, Set<string>>();
+  #nextNumber = 1;
+
+  constructor(seed: PostSeed = { posts: [], likes: [] }) {
+    for (const post of seed.posts) {
+      this.#posts.set(post.id, post);
+      const list = this.#byAuthor.get(post.authorId);
+      if (list) list.push(post);
+      else this.#byAuthor.set(post.authorId, [post]);
+      const number = POST_ID.exec(post.id);
+      if (number) this.#nextNumber = Math.max(this.#nextNumber, Number(number[1]) + 1);
+    }
+    // Sorting each author's list once here is what keeps every later read sort-free.
+    for (const list of this.#byAuthor.values()) list.sort(compareNewestFirst);
+    for (const [postId, userId] of seed.likes) {
+      if (this.#posts.has(postId)) this.#likers(postId).add(userId);
+    }
+  }
+
+  async getMany(ids: readonly string[]): Promise<PostRecord[]> {
+    const found: PostRecord[] = [];
+    for (const id of ids) {
+      const post = this.#posts.get(id);
+      if (post) found.push(post);
+    }
+    return found;
+  }
+
+  async get(id: string): Promise<PostRecord | undefined> {
+    return this.#posts.get(id);
+  }
+
+  async listByAuthor(authorId: string, after: PostPosition | null, limit: number): Promise<PostRecord[]> {
+    const list = this.#byAuthor.get(authorId) ?? [];
+    const start = after ? indexAfter(list, after) : 0;
+    return list.slice(start, start + limit);
+  }
+
+  async listByAuthors(authorIds: readonly string[], after: PostPosition | null, limit: number): Promise<PostRecord[]> {
+    const runs = [];
+    for (const authorId of new Set(authorIds)) {
+      const posts = this.#byAuthor.get(authorId);
+      if (!posts) continue;
+      runs.push({ posts, next: after ? indexAfter(posts, after) : 0 });
+    }
+    return mergeNewestFirst(runs, limit);
+  }
+
+  async create(post: NewPost): Promise<PostRecord> {
+    const record: PostRecord = { id: seededPostId(this.#nextNumber++), ...post };
+    this.#posts.set(record.id, record);
+    const list = this.#byAuthor.get(record.authorId);
+    if (list) list.splice(indexAfter(list, record), 0, record);
+    else this.#byAuthor.set(record.authorId, [record]);
+    return record;
+  }
+
+  async delete(id: string): Promise<PostRecord | undefined> {
+    const post = this.#posts.get(id);
+    if (!post) return undefined;
+    this.#posts.delete(id);
+    this.#likes.delete(id);
+    const list = this.#byAuthor.get(post.authorId)!;
+    // The post compares equal to itself, so it sits just before the first post after it.
+    list.splice(indexAfter(list, post) - 1, 1);
+    if (list.length === 0) this.#byAuthor.delete(post.authorId);
+    return post;
+  }
+
+  async setLike(postId: string, userId: string, liked: boolean): Promise<LikeChange | undefined> {
+    const post = this.#posts.get(postId);
+    if (!post) return undefined;
+    let changed: boolean;
+    if (liked) {
+      const likers = this.#likers(postId);
+      changed = !likers.has(userId);
+      likers.add(userId);
+    } else {
+      changed = this.#likes.get(postId)?.delete(userId) ?? false;
+    }
+    return { post, changed, likesCount: this.#likes.get(postId)?.size ?? 0 };
+  }
+
+  async likeCounts(postIds: readonly string[], viewerId: string): Promise<LikeCount[]> {
+    const counts: LikeCount[] = [];
+    for (const postId of postIds) {
+      if (!this.#posts.has(postId)) continue;
+      const likers = this.#likes.get(postId);
+      counts.push({
+        postId,
+        likesCount: likers?.size ?? 0,
+        likedByViewer: viewerId !== '' && (likers?.has(viewerId) ?? false),
+      });
+    }
+    return counts;
+  }
+
+  /** The likers of a post, created on first like so unliked posts cost no set. */
+  #likers(postId: string): Set<string> {
+    let likers = this.#likes.get(postId);
+    if (!likers) {
+      likers = new Set();
+      this.#likes.set(postId, likers);
+    }
+    return likers;
+  }
+}

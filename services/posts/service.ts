@@ -1,0 +1,123 @@
+import {
+  PostsServiceService,
+  type LikeStats,
+  type Post,
+  type PostPage,
+} from '../../generated/proto/pinstack/posts/v1/posts.js';
+import { invalidArgument, notFound, permissionDenied } from '../common/errors.js';
+import { pageSize } from '../common/pagination.js';
+import { bindService, type ServiceBinding } from '../common/server.js';
+import { positionFromToken, postCursor } from './cursors.js';
+import { silentLikeNotifier, type LikeNotifier } from './like-notifier.js';
+import type { PostRecord, PostRepository } from './repository.js';
+import { MAX_AUTHOR_PAGES, MAX_FEED_AUTHORS, batchIds, requireId, validateNewPost } from './validation.js';
+
+export interface PostsServiceDeps {
+  repository: PostRepository;
+  /** Told about new likes by someone other than the author; by default nobody is. */
+  notifier?: LikeNotifier;
+  /** The clock that stamps new posts, in epoch milliseconds. */
+  now?: () => number;
+}
+
+/**
+ * The posts service: posts, author listings, the merged feed, and likes.
+ * Every listing is newest first with the id as tie-break (see
+ * `compareNewestFirst`), and every page carries one cursor per post.
+ */
+export function createPostsService({ repository, notifier = silentLikeNotifier, now = Date.now }: PostsServiceDeps): ServiceBinding {
+  async function setLike(postId: string, userId: string, liked: boolean): Promise<{ post: Post; stats: LikeStats }> {
+    requireId(postId, 'post_id');
+    requireId(userId, 'user_id');
+    const change = await repository.setLike(postId, userId, liked);
+    if (!change) throw notFound(`post ${postId} not found`);
+    // Only a like that is new tells the author: liking twice must not notify twice,
+    // and nobody needs telling that they liked their own post.
+    if (liked && change.changed && change.post.authorId !== userId) {
+      await notifier.postLiked({ recipientId: change.post.authorId, actorId: userId, postId });
+    }
+    return {
+      post: toPost(change.post),
+      stats: { postId, likesCount: change.likesCount, likedByViewer: liked },
+    };
+  }
+
+  return bindService(PostsServiceService, {
+    async batchGetPosts({ ids }) {
+      const posts = await repository.getMany(batchIds(ids, 'ids'));
+      return { posts: posts.map(toPost) };
+    },
+
+    async batchGetLikeStats({ postIds, viewerId }) {
+      const stats = await repository.likeCounts(batchIds(postIds, 'post_ids'), viewerId);
+      return { stats: stats.map((entry) => ({ ...entry })) };
+    },
+
+    async batchListPostsByAuthor({ requests }) {
+      if (requests.length > MAX_AUTHOR_PAGES) {
+        throw invalidArgument('requests', `requests may hold at most ${MAX_AUTHOR_PAGES} entries, got ${requests.length}`);
+      }
+      // Every entry is checked before any is read, so a bad entry fails the call as a whole.
+      const queries = requests.map((request, i) => ({
+        authorId: requireId(request.authorId, `requests[${i}].author_id`),
+        size: pageSize(request.pageSize, { field: `requests[${i}].page_size` }),
+        after: positionFromToken(request.pageToken, `requests[${i}].page_token`),
+      }));
+      const pages = await Promise.all(
+        queries.map(async ({ authorId, size, after }) => toPage(await repository.listByAuthor(authorId, after, size + 1), size)),
+      );
+      return { pages };
+    },
+
+    async listFeed({ authorIds, pageSize: requested, pageToken }) {
+      if (authorIds.length > MAX_FEED_AUTHORS) {
+        throw invalidArgument('author_ids', `author_ids may name at most ${MAX_FEED_AUTHORS} authors, got ${authorIds.length}`);
+      }
+      const size = pageSize(requested);
+      const after = positionFromToken(pageToken);
+      const posts = await repository.listByAuthors(authorIds, after, size + 1);
+      return { page: toPage(posts, size) };
+    },
+
+    async createPost(request) {
+      const fields = validateNewPost(request);
+      const post = await repository.create({ ...fields, createdAt: now() });
+      return { post: toPost(post) };
+    },
+
+    async deletePost({ id, actorId, actorIsAdmin }) {
+      requireId(id, 'id');
+      requireId(actorId, 'actor_id');
+      const post = await repository.get(id);
+      if (!post) throw notFound(`post ${id} not found`);
+      if (post.authorId !== actorId && !actorIsAdmin) {
+        throw permissionDenied('only the author of a post or an admin may delete it');
+      }
+      // A concurrent delete may have won since the read: the post is gone either way.
+      const deleted = await repository.delete(id);
+      if (!deleted) throw notFound(`post ${id} not found`);
+      return { post: toPost(deleted) };
+    },
+
+    likePost: ({ postId, userId }) => setLike(postId, userId, true),
+
+    unlikePost: ({ postId, userId }) => setLike(postId, userId, false),
+  });
+}
+
+function toPost(record: PostRecord): Post {
+  return {
+    id: record.id,
+    authorId: record.authorId,
+    title: record.title,
+    description: record.description,
+    imageUrl: record.imageUrl,
+    createdAt: new Date(record.createdAt),
+  };
+}
+
+/** A page of at most `size` posts from a read of `size + 1`: the extra post only says there is more. */
+function toPage(posts: readonly PostRecord[], size: number): PostPage {
+  const page = posts.slice(0, size);
+  return { posts: page.map(toPost), cursors: page.map(postCursor), hasNextPage: posts.length > size };
+}

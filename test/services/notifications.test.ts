@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { status, type ServiceError } from '@grpc/grpc-js';
+import {
+  NotificationKind,
+  NotificationsServiceService,
+} from '../../generated/proto/pinstack/notifications/v1/notifications.js';
+import { createUnaryClient, type UnaryClient } from '../../services/common/client.js';
+import { FIELD_VIOLATION_METADATA_KEY } from '../../services/common/errors.js';
+import { DEFAULT_SEED } from '../../services/common/seed-config.js';
+import { startServer, type RunningServer } from '../../services/common/server.js';
+import { MemoryNotificationRepository } from '../../services/notifications/memory-repository.js';
+import { SEEDED_PER_ACCOUNT, SEEDED_UNREAD_PER_ACCOUNT, seedNotifications } from '../../services/notifications/seed.js';
+import { createNotificationsService } from '../../services/notifications/service.js';
+import { seedPosts } from '../../services/posts/seed.js';
+
+const { NOTIFICATION_KIND_FOLLOW: FOLLOW, NOTIFICATION_KIND_LIKE: LIKE, NOTIFICATION_KIND_UNSPECIFIED: UNSPECIFIED } =
+  NotificationKind;
+
+async function rejectsWith(call: Promise<unknown>, code: status, field?: string): Promise<void> {
+  await assert.rejects(call, (error: ServiceError) => {
+    assert.equal(error.code, code, `expected ${status[code]}, got ${status[error.code]}: ${error.details}`);
+    if (field !== undefined) assert.deepEqual(error.metadata.get(FIELD_VIOLATION_METADATA_KEY), [field]);
+    return true;
+  });
+}
+
+describe('notifications service', () => {
+  let server: RunningServer;
+  let client: UnaryClient<typeof NotificationsServiceService>;
+  // A clock that moves one second per notification, so creation times are distinct and known.
+  let clock = Date.parse('2026-10-01T00:00:00.000Z');
+
+  before(async () => {
+    server = await startServer({
+      name: 'notifications',
+      address: '127.0.0.1:0',
+      services: [createNotificationsService({ repository: new MemoryNotificationRepository(), now: () => (clock += 1000) })],
+    });
+    client = createUnaryClient(NotificationsServiceService, server.address);
+  });
+  after(async () => {
+    client.close();
+    await server.shutdown();
+  });
+
+  const like = (recipientId: string, actorId: string, postId: string) =>
+    client.api.createNotification({ recipientId, kind: LIKE, actorId, postId });
+  const list = (recipientId: string, pageSize: number, pageToken = '', unreadOnly = false) =>
+    client.api.listNotifications({ recipientId, pageSize, pageToken, unreadOnly });
+
+  for (const [field, problem, request] of [
+    ['recipient_id', 'no recipient', { recipientId: '', kind: FOLLOW, actorId: 'usr_2', postId: '' }],
+    ['actor_id', 'no actor', { recipientId: 'usr_1', kind: FOLLOW, actorId: ' ', postId: '' }],
+    ['kind', 'an unspecified kind', { recipientId: 'usr_1', kind: UNSPECIFIED, actorId: 'usr_2', postId: '' }],
+    ['post_id', 'a like of no post', { recipientId: 'usr_1', kind: LIKE, actorId: 'usr_2', postId: '' }],
+    ['post_id', 'a follow about a post', { recipientId: 'usr_1', kind: FOLLOW, actorId: 'usr_2', postId: 'pst_1' }],
+  ] as const) {
+    it(`rejects a notification with ${problem}, naming ${field}`, async () => {
+      await rejectsWith(client.api.createNotification(request), status.INVALID_ARGUMENT, field);
+    });
+  }
+
+  it('creates an unread notification with an ntf_ id and the time it was made', async () => {
+    const { notification } = await client.api.createNotification({ recipientId: 'usr_new', kind: FOLLOW, actorId: 'usr_2', postId: '' });
+    assert.match(notification!.id, /^ntf_\d+$/);
+    assert.equal(notification!.read, false);
+    assert.deepEqual(notification!.createdAt, new Date(clock));
+    assert.deepEqual((await list('usr_new', 10)).notifications, [notification]);
+  });
+
+  it('lists newest first and pages without gaps or repeats', async () => {
+    const created: string[] = [];
+    for (let i = 1; i <= 7; i++) created.push((await like('usr_paged', `usr_${i}`, `pst_${i}`)).notification!.id);
+    const seen: string[] = [];
+    let pageToken = '';
+    for (;;) {
+      const page = await list('usr_paged', 3, pageToken);
+      assert.equal(page.cursors.length, page.notifications.length);
+      seen.push(...page.notifications.map((notification) => notification.id));
+      if (!page.hasNextPage) break;
+      pageToken = page.cursors.at(-1)!;
+    }
+    assert.deepEqual(seen, created.reverse());
+  });
+
+  it("keeps each recipient's notifications to that recipient", async () => {
+    await like('usr_alone', 'usr_2', 'pst_1');
+    const page = await list('usr_alone', 10);
+    assert.deepEqual(page.notifications.map((notification) => notification.recipientId), ['usr_alone']);
+    assert.deepEqual((await list('usr_nobody', 10)).notifications, []);
+  });
+
+  it('filters to unread ones and counts unread across all pages, not just the page', async () => {
+    const ids: string[] = [];
+    for (let i = 1; i <= 6; i++) ids.push((await like('usr_reader', `usr_${i}`, `pst_${i}`)).notification!.id);
+    const changed = await client.api.markRead({ recipientId: 'usr_reader', ids: [ids[1]!, ids[4]!] });
+    assert.equal(changed.updatedCount, 2);
+
+    const firstPage = await list('usr_reader', 2);
+    assert.equal(firstPage.unreadCount, 4);
+    assert.equal(firstPage.notifications.length, 2);
+
+    const unread: string[] = [];
+    let pageToken = '';
+    for (;;) {
+      const page = await list('usr_reader', 3, pageToken, true);
+      assert.equal(page.unreadCount, 4);
+      assert.ok(page.notifications.every((notification) => !notification.read));
+      unread.push(...page.notifications.map((notification) => notification.id));
+      if (!page.hasNextPage) break;
+      pageToken = page.cursors.at(-1)!;
+    }
+    assert.deepEqual(unread, [ids[5], ids[3], ids[2], ids[0]]);
+  });
+
+  it("marks only the recipient's own notifications, ignoring others' and unknown ids", async () => {
+    const mine = (await like('usr_owner', 'usr_2', 'pst_1')).notification!.id;
+    const theirs = (await like('usr_other', 'usr_2', 'pst_1')).notification!.id;
+    const { updatedCount } = await client.api.markRead({ recipientId: 'usr_owner', ids: [mine, theirs, 'ntf_999999', mine] });
+    assert.equal(updatedCount, 1);
+    const other = await list('usr_other', 10);
+    assert.equal(other.unreadCount, 1);
+    assert.equal(other.notifications[0]!.read, false);
+    assert.equal((await list('usr_owner', 10)).notifications[0]!.read, true);
+  });
+
+  it('counts a notification already read as no change', async () => {
+    const id = (await like('usr_twice', 'usr_2', 'pst_1')).notification!.id;
+    assert.equal((await client.api.markRead({ recipientId: 'usr_twice', ids: [id] })).updatedCount, 1);
+    assert.equal((await client.api.markRead({ recipientId: 'usr_twice', ids: [id] })).updatedCount, 0);
+  });
+
+  it('rejects marking more than 500 ids at once, and a call without a recipient', async () => {
+    const ids = Array.from({ length: 501 }, (_, i) => `ntf_${i + 1}`);
+    await rejectsWith(client.api.markRead({ recipientId: 'usr_1', ids }), status.INVALID_ARGUMENT, 'ids');
+    await rejectsWith(client.api.markRead({ recipientId: '', ids: [] }), status.INVALID_ARGUMENT, 'recipient_id');
+    await rejectsWith(list('', 10), status.INVALID_ARGUMENT, 'recipient_id');
+  });
+
+  it('rejects a page token it did not issue', async () => {
+    await rejectsWith(list('usr_paged', 3, 'bogus'), status.INVALID_ARGUMENT, 'page_token');
+  });
+});
+
+describe('notifications seed', () => {
+  const config = { ...DEFAULT_SEED, users: 40, posts: 300, likesPerPost: 6, demoAccounts: 3 };
+
+  it('gives demo accounts notifications for likes the posts seed really has', () => {
+    const seeded = seedNotifications(config);
+    assert.ok(seeded.length > 0);
+    const { posts, likes } = seedPosts(config);
+    const authors = new Map(posts.map((post) => [post.id, post.authorId]));
+    const pairs = new Set(likes.map(([postId, userId]) => `${postId}/${userId}`));
+    for (const notification of seeded) {
+      assert.ok(['usr_1', 'usr_2', 'usr_3'].includes(notification.recipientId));
+      assert.equal(notification.kind, LIKE);
+      assert.equal(authors.get(notification.postId), notification.recipientId);
+      assert.ok(pairs.has(`${notification.postId}/${notification.actorId}`));
+      assert.ok(notification.createdAt < config.epoch.getTime());
+    }
+  });
+
+  it('keeps the newest few per account unread and the rest read, stored oldest first', () => {
+    const seeded = seedNotifications(config);
+    for (let i = 1; i < seeded.length; i++) assert.ok(seeded[i]!.createdAt >= seeded[i - 1]!.createdAt);
+    for (const recipient of new Set(seeded.map((notification) => notification.recipientId))) {
+      const own = seeded.filter((notification) => notification.recipientId === recipient).reverse();
+      assert.ok(own.length <= SEEDED_PER_ACCOUNT);
+      const unread = own.filter((notification) => !notification.read);
+      assert.equal(unread.length, Math.min(SEEDED_UNREAD_PER_ACCOUNT, own.length));
+      assert.deepEqual(unread, own.slice(0, unread.length));
+    }
+  });
+});

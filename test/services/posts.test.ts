@@ -1,0 +1,386 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { status, type ServiceError } from '@grpc/grpc-js';
+import {
+  NotificationKind,
+  NotificationsServiceService,
+} from '../../generated/proto/pinstack/notifications/v1/notifications.js';
+import { PostsServiceService, type Post } from '../../generated/proto/pinstack/posts/v1/posts.js';
+import { createUnaryClient, type UnaryClient } from '../../services/common/client.js';
+import { FIELD_VIOLATION_METADATA_KEY } from '../../services/common/errors.js';
+import { createLogger } from '../../services/common/logger.js';
+import { DEFAULT_SEED } from '../../services/common/seed-config.js';
+import { startServer, type RunningServer } from '../../services/common/server.js';
+import { MemoryNotificationRepository } from '../../services/notifications/memory-repository.js';
+import { createNotificationsService } from '../../services/notifications/service.js';
+import { notificationsLikeNotifier, type LikeNotifier } from '../../services/posts/like-notifier.js';
+import { MemoryPostRepository } from '../../services/posts/memory-repository.js';
+import type { PostRecord } from '../../services/posts/repository.js';
+import { seedPosts, type PostSeed } from '../../services/posts/seed.js';
+import { createPostsService } from '../../services/posts/service.js';
+
+const BASE = Date.parse('2026-10-01T00:00:00.000Z');
+
+/**
+ * 30 posts by usr_1…usr_4, three to a second, so that many share a creation
+ * time and paging must fall back on the id to keep its order.
+ */
+function tiedPosts(): PostRecord[] {
+  return Array.from({ length: 30 }, (_, i) => {
+    const n = i + 1;
+    return {
+      id: `pst_${n}`,
+      authorId: `usr_${((n * 7) % 4) + 1}`,
+      title: `Post ${n}`,
+      description: '',
+      imageUrl: `https://images.pinstack.dev/pins/${n}.jpg`,
+      createdAt: BASE + Math.floor(n / 3) * 1000,
+    };
+  });
+}
+
+/** The feed order written out independently: newest first, then the greater id. */
+function newestFirst(posts: readonly PostRecord[]): string[] {
+  return [...posts]
+    .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1))
+    .map((post) => post.id);
+}
+
+interface PostsFixture {
+  server: RunningServer;
+  client: UnaryClient<typeof PostsServiceService>;
+  close(): Promise<void>;
+}
+
+async function startPosts(seed: PostSeed, notifier?: LikeNotifier): Promise<PostsFixture> {
+  const repository = new MemoryPostRepository(seed);
+  const server = await startServer({
+    name: 'posts',
+    address: '127.0.0.1:0',
+    services: [createPostsService({ repository, notifier, now: () => BASE + 3_600_000 })],
+  });
+  const client = createUnaryClient(PostsServiceService, server.address);
+  return {
+    server,
+    client,
+    async close() {
+      client.close();
+      await server.shutdown();
+    },
+  };
+}
+
+async function rejectsWith(call: Promise<unknown>, code: status, field?: string): Promise<void> {
+  await assert.rejects(call, (error: ServiceError) => {
+    assert.equal(error.code, code, `expected ${status[code]}, got ${status[error.code]}: ${error.details}`);
+    if (field !== undefined) assert.deepEqual(error.metadata.get(FIELD_VIOLATION_METADATA_KEY), [field]);
+    return true;
+  });
+}
+
+describe('posts service: reading', () => {
+  const posts = tiedPosts();
+  let fixture: PostsFixture;
+  before(async () => {
+    fixture = await startPosts({ posts, likes: [['pst_1', 'usr_9'], ['pst_1', 'usr_8'], ['pst_2', 'usr_9']] });
+  });
+  after(() => fixture.close());
+
+  it('returns only posts that exist, each once, in request order', async () => {
+    const { posts: found } = await fixture.client.api.batchGetPosts({ ids: ['pst_3', 'pst_999', 'pst_1', 'pst_3', ''] });
+    assert.deepEqual(found.map((post) => post.id), ['pst_3', 'pst_1']);
+    assert.equal(found[0]!.title, 'Post 3');
+    assert.deepEqual(found[0]!.createdAt, new Date(BASE + 1000));
+  });
+
+  it('rejects a batch of more than 500 ids, naming the field', async () => {
+    const ids = Array.from({ length: 501 }, (_, i) => `pst_${i + 1}`);
+    await rejectsWith(fixture.client.api.batchGetPosts({ ids }), status.INVALID_ARGUMENT, 'ids');
+  });
+
+  it('gives like stats for existing posts only, and liked_by_viewer false for an anonymous viewer', async () => {
+    const api = fixture.client.api;
+    const anonymous = await api.batchGetLikeStats({ postIds: ['pst_1', 'pst_2', 'pst_404', 'pst_3'], viewerId: '' });
+    assert.deepEqual(anonymous.stats, [
+      { postId: 'pst_1', likesCount: 2, likedByViewer: false },
+      { postId: 'pst_2', likesCount: 1, likedByViewer: false },
+      { postId: 'pst_3', likesCount: 0, likedByViewer: false },
+    ]);
+    const viewer = await api.batchGetLikeStats({ postIds: ['pst_1', 'pst_3'], viewerId: 'usr_9' });
+    assert.deepEqual(viewer.stats.map((entry) => entry.likedByViewer), [true, false]);
+  });
+
+  it("lists each author's posts newest first, one page per request entry in request order", async () => {
+    const { pages } = await fixture.client.api.batchListPostsByAuthor({
+      requests: [
+        { authorId: 'usr_2', pageSize: 3, pageToken: '' },
+        { authorId: 'usr_nobody', pageSize: 3, pageToken: '' },
+        { authorId: 'usr_1', pageSize: 100, pageToken: '' },
+      ],
+    });
+    assert.equal(pages.length, 3);
+    const byAuthor = (author: string) => posts.filter((post) => post.authorId === author);
+    assert.deepEqual(pages[0]!.posts.map((post) => post.id), newestFirst(byAuthor('usr_2')).slice(0, 3));
+    assert.equal(pages[0]!.hasNextPage, true);
+    assert.equal(pages[0]!.cursors.length, 3);
+    assert.deepEqual(pages[1], { posts: [], cursors: [], hasNextPage: false });
+    assert.deepEqual(pages[2]!.posts.map((post) => post.id), newestFirst(byAuthor('usr_1')));
+    assert.equal(pages[2]!.hasNextPage, false);
+  });
+
+  it("pages through an author's posts from any post's cursor without gaps or repeats", async () => {
+    const expected = newestFirst(posts.filter((post) => post.authorId === 'usr_3'));
+    const seen: string[] = [];
+    let pageToken = '';
+    for (;;) {
+      const { pages } = await fixture.client.api.batchListPostsByAuthor({ requests: [{ authorId: 'usr_3', pageSize: 2, pageToken }] });
+      const page = pages[0]!;
+      seen.push(...page.posts.map((post) => post.id));
+      if (!page.hasNextPage) break;
+      pageToken = page.cursors.at(-1)!;
+    }
+    assert.deepEqual(seen, expected);
+  });
+
+  it('merges the feed newest first, breaking ties on the id', async () => {
+    const { page } = await fixture.client.api.listFeed({ authorIds: ['usr_1', 'usr_2', 'usr_3'], pageSize: 100, pageToken: '' });
+    const followed = posts.filter((post) => post.authorId !== 'usr_4');
+    assert.deepEqual(page!.posts.map((post) => post.id), newestFirst(followed));
+    assert.equal(page!.hasNextPage, false);
+  });
+
+  it('pages through the feed without gaps or repeats, even across posts created at the same time', async () => {
+    const authorIds = ['usr_3', 'usr_1', 'usr_2', 'usr_1', 'usr_unknown'];
+    const expected = newestFirst(posts.filter((post) => post.authorId !== 'usr_4'));
+    const seen: string[] = [];
+    let pageToken = '';
+    let pagesRead = 0;
+    for (;;) {
+      const { page } = await fixture.client.api.listFeed({ authorIds, pageSize: 4, pageToken });
+      pagesRead++;
+      assert.ok(page!.posts.length <= 4);
+      assert.equal(page!.cursors.length, page!.posts.length);
+      seen.push(...page!.posts.map((post: Post) => post.id));
+      if (!page!.hasNextPage) break;
+      pageToken = page!.cursors.at(-1)!;
+    }
+    assert.deepEqual(seen, expected);
+    assert.equal(pagesRead, Math.ceil(expected.length / 4));
+  });
+
+  it('resumes the feed from a cursor in the middle of a page', async () => {
+    const authorIds = ['usr_1', 'usr_2'];
+    const full = await fixture.client.api.listFeed({ authorIds, pageSize: 10, pageToken: '' });
+    const resumed = await fixture.client.api.listFeed({ authorIds, pageSize: 5, pageToken: full.page!.cursors[4]! });
+    assert.deepEqual(
+      resumed.page!.posts.map((post) => post.id),
+      full.page!.posts.slice(5, 10).map((post) => post.id),
+    );
+  });
+
+  it('gives an empty feed for authors with no posts', async () => {
+    const { page } = await fixture.client.api.listFeed({ authorIds: ['usr_none'], pageSize: 10, pageToken: '' });
+    assert.deepEqual(page, { posts: [], cursors: [], hasNextPage: false });
+  });
+
+  it('rejects a page token it did not issue, and a negative page size', async () => {
+    await rejectsWith(
+      fixture.client.api.listFeed({ authorIds: ['usr_1'], pageSize: 5, pageToken: 'not-a-cursor' }),
+      status.INVALID_ARGUMENT,
+      'page_token',
+    );
+    await rejectsWith(
+      fixture.client.api.listFeed({ authorIds: ['usr_1'], pageSize: -1, pageToken: '' }),
+      status.INVALID_ARGUMENT,
+      'page_size',
+    );
+  });
+
+  it('rejects a feed of more than 5,000 authors', async () => {
+    const authorIds = Array.from({ length: 5_001 }, (_, i) => `usr_${i + 1}`);
+    await rejectsWith(fixture.client.api.listFeed({ authorIds, pageSize: 5, pageToken: '' }), status.INVALID_ARGUMENT, 'author_ids');
+  });
+});
+
+describe('posts service: writing', () => {
+  let fixture: PostsFixture;
+  before(async () => {
+    fixture = await startPosts({ posts: tiedPosts(), likes: [] });
+  });
+  after(() => fixture.close());
+
+  const valid = { authorId: 'usr_1', title: 'A title', description: '', imageUrl: 'https://images.pinstack.dev/pins/new.jpg' };
+
+  for (const [field, problem, request] of [
+    ['author_id', 'no author', { ...valid, authorId: '' }],
+    ['title', 'a blank title', { ...valid, title: '   ' }],
+    ['title', 'a title of 201 characters', { ...valid, title: 'x'.repeat(201) }],
+    ['description', 'a description of 5,001 characters', { ...valid, description: 'x'.repeat(5_001) }],
+    ['image_url', 'no image URL', { ...valid, imageUrl: '' }],
+    ['image_url', 'an ftp image URL', { ...valid, imageUrl: 'ftp://images.pinstack.dev/pins/1.jpg' }],
+    ['image_url', 'an image URL that is not a URL', { ...valid, imageUrl: 'not a url' }],
+    ['image_url', 'an image URL over 2,048 characters', { ...valid, imageUrl: `https://images.pinstack.dev/${'x'.repeat(2_048)}.jpg` }],
+  ] as const) {
+    it(`rejects a post with ${problem}, naming ${field}`, async () => {
+      await rejectsWith(fixture.client.api.createPost(request), status.INVALID_ARGUMENT, field);
+    });
+  }
+
+  it('accepts a title of exactly 200 characters, counting an emoji as one', async () => {
+    const { post } = await fixture.client.api.createPost({ ...valid, title: '📌'.repeat(200) });
+    assert.equal([...post!.title].length, 200);
+  });
+
+  it('creates a trimmed post with a fresh id that leads its author\'s list and the feed', async () => {
+    const { post } = await fixture.client.api.createPost({ ...valid, title: '  Fresh pin  ', description: ' Notes ' });
+    assert.equal(post!.title, 'Fresh pin');
+    assert.equal(post!.description, 'Notes');
+    assert.match(post!.id, /^pst_\d+$/);
+    assert.ok(Number(post!.id.slice(4)) > 30, 'new ids come after the seeded ones');
+    assert.deepEqual(post!.createdAt, new Date(BASE + 3_600_000));
+
+    const { pages } = await fixture.client.api.batchListPostsByAuthor({ requests: [{ authorId: 'usr_1', pageSize: 1, pageToken: '' }] });
+    assert.equal(pages[0]!.posts[0]!.id, post!.id);
+    const { page } = await fixture.client.api.listFeed({ authorIds: ['usr_1', 'usr_2'], pageSize: 1, pageToken: '' });
+    assert.equal(page!.posts[0]!.id, post!.id);
+  });
+
+  it("refuses to delete another user's post, and the post still exists afterwards", async () => {
+    const api = fixture.client.api;
+    assert.notEqual((await api.batchGetPosts({ ids: ['pst_5'] })).posts[0]!.authorId, 'usr_intruder');
+    await rejectsWith(api.deletePost({ id: 'pst_5', actorId: 'usr_intruder', actorIsAdmin: false }), status.PERMISSION_DENIED);
+    const { posts } = await api.batchGetPosts({ ids: ['pst_5'] });
+    assert.equal(posts.length, 1);
+  });
+
+  it('lets the author delete a post, which removes it, its likes and its place in listings', async () => {
+    const api = fixture.client.api;
+    const author = (await api.batchGetPosts({ ids: ['pst_6'] })).posts[0]!.authorId;
+    await api.likePost({ postId: 'pst_6', userId: 'usr_9' });
+    const { post } = await api.deletePost({ id: 'pst_6', actorId: author, actorIsAdmin: false });
+    assert.equal(post!.id, 'pst_6');
+    assert.deepEqual((await api.batchGetPosts({ ids: ['pst_6'] })).posts, []);
+    assert.deepEqual((await api.batchGetLikeStats({ postIds: ['pst_6'], viewerId: 'usr_9' })).stats, []);
+    const { page } = await api.listFeed({ authorIds: [author], pageSize: 100, pageToken: '' });
+    assert.ok(!page!.posts.some((listed) => listed.id === 'pst_6'));
+  });
+
+  it("lets an admin delete anyone's post", async () => {
+    const { post } = await fixture.client.api.deletePost({ id: 'pst_7', actorId: 'usr_admin', actorIsAdmin: true });
+    assert.equal(post!.id, 'pst_7');
+  });
+
+  it('answers NOT_FOUND for deleting, liking or unliking a post that does not exist', async () => {
+    const api = fixture.client.api;
+    await rejectsWith(api.deletePost({ id: 'pst_404', actorId: 'usr_1', actorIsAdmin: true }), status.NOT_FOUND);
+    await rejectsWith(api.likePost({ postId: 'pst_404', userId: 'usr_1' }), status.NOT_FOUND);
+    await rejectsWith(api.unlikePost({ postId: 'pst_404', userId: 'usr_1' }), status.NOT_FOUND);
+  });
+
+  it('counts liking a post twice once, and unliking twice is harmless', async () => {
+    const api = fixture.client.api;
+    const first = await api.likePost({ postId: 'pst_10', userId: 'usr_8' });
+    const second = await api.likePost({ postId: 'pst_10', userId: 'usr_8' });
+    assert.deepEqual(first.stats, { postId: 'pst_10', likesCount: 1, likedByViewer: true });
+    assert.deepEqual(second.stats, first.stats);
+    assert.equal(second.post!.id, 'pst_10');
+
+    const unliked = await api.unlikePost({ postId: 'pst_10', userId: 'usr_8' });
+    const again = await api.unlikePost({ postId: 'pst_10', userId: 'usr_8' });
+    assert.deepEqual(unliked.stats, { postId: 'pst_10', likesCount: 0, likedByViewer: false });
+    assert.deepEqual(again.stats, unliked.stats);
+  });
+
+  it('rejects a like without a user, naming the field', async () => {
+    await rejectsWith(fixture.client.api.likePost({ postId: 'pst_10', userId: '' }), status.INVALID_ARGUMENT, 'user_id');
+  });
+});
+
+describe('posts service: likes notify authors', () => {
+  let notificationsServer: RunningServer;
+  let notifications: UnaryClient<typeof NotificationsServiceService>;
+  let fixture: PostsFixture;
+  before(async () => {
+    notificationsServer = await startServer({
+      name: 'notifications',
+      address: '127.0.0.1:0',
+      services: [createNotificationsService({ repository: new MemoryNotificationRepository() })],
+    });
+    notifications = createUnaryClient(NotificationsServiceService, notificationsServer.address);
+    const notifier = notificationsLikeNotifier(notifications.api, { logger: createLogger('posts') });
+    fixture = await startPosts({ posts: tiedPosts(), likes: [] }, notifier);
+  });
+  after(async () => {
+    await fixture.close();
+    notifications.close();
+    await notificationsServer.shutdown();
+  });
+
+  const inbox = (recipientId: string) =>
+    notifications.api.listNotifications({ recipientId, pageSize: 100, pageToken: '', unreadOnly: false });
+
+  it('tells the author about a new like, once however often it is repeated', async () => {
+    const author = (await fixture.client.api.batchGetPosts({ ids: ['pst_12'] })).posts[0]!.authorId;
+    await fixture.client.api.likePost({ postId: 'pst_12', userId: 'usr_liker' });
+    await fixture.client.api.likePost({ postId: 'pst_12', userId: 'usr_liker' });
+    const { notifications: received, unreadCount } = await inbox(author);
+    assert.equal(received.length, 1);
+    assert.deepEqual(
+      { kind: received[0]!.kind, actorId: received[0]!.actorId, postId: received[0]!.postId, read: received[0]!.read },
+      { kind: NotificationKind.NOTIFICATION_KIND_LIKE, actorId: 'usr_liker', postId: 'pst_12', read: false },
+    );
+    assert.equal(unreadCount, 1);
+  });
+
+  it('does not tell authors that they liked their own post', async () => {
+    const author = (await fixture.client.api.batchGetPosts({ ids: ['pst_13'] })).posts[0]!.authorId;
+    const before = (await inbox(author)).notifications.length;
+    await fixture.client.api.likePost({ postId: 'pst_13', userId: author });
+    assert.equal((await inbox(author)).notifications.length, before);
+  });
+
+  it('still likes a post when the notifications service is down', async () => {
+    const down = await startServer({ name: 'notifications', address: '127.0.0.1:0', services: [] });
+    const address = down.address;
+    await down.shutdown();
+    const unreachable = createUnaryClient(NotificationsServiceService, address);
+    const notifier = notificationsLikeNotifier(unreachable.api, { logger: createLogger('posts') });
+    const isolated = await startPosts({ posts: tiedPosts(), likes: [] }, notifier);
+    try {
+      const { stats } = await isolated.client.api.likePost({ postId: 'pst_14', userId: 'usr_liker' });
+      assert.deepEqual(stats, { postId: 'pst_14', likesCount: 1, likedByViewer: true });
+    } finally {
+      await isolated.close();
+      unreachable.close();
+    }
+  });
+});
+
+describe('posts seed', () => {
+  const config = { ...DEFAULT_SEED, users: 50, posts: 400, likesPerPost: 4 };
+
+  it('is the same on every run', () => {
+    assert.deepEqual(seedPosts(config), seedPosts(config));
+  });
+
+  it('numbers posts pst_1… in creation order, all before the epoch and within 90 days of it', () => {
+    const { posts } = seedPosts(config);
+    assert.deepEqual(posts.map((post) => post.id), Array.from({ length: 400 }, (_, i) => `pst_${i + 1}`));
+    const epoch = config.epoch.getTime();
+    for (const [i, post] of posts.entries()) {
+      assert.ok(post.createdAt < epoch && post.createdAt >= epoch - 90 * 24 * 3_600_000);
+      if (i > 0) assert.ok(post.createdAt >= posts[i - 1]!.createdAt);
+      assert.match(post.imageUrl, /^https:\/\/images\.pinstack\.dev\/pins\/\d+\.jpg$/);
+    }
+  });
+
+  it('gives about likesPerPost likes per post, never twice by one user and never by the author', () => {
+    const { posts, likes } = seedPosts(config);
+    const authors = new Map(posts.map((post) => [post.id, post.authorId]));
+    const pairs = new Set(likes.map(([postId, userId]) => `${postId}/${userId}`));
+    assert.equal(pairs.size, likes.length);
+    for (const [postId, userId] of likes) assert.notEqual(userId, authors.get(postId));
+    const average = likes.length / posts.length;
+    assert.ok(average > 3 && average < 5, `average ${average}`);
+  });
+});
