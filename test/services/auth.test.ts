@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { status, type ServiceError } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { jwtVerify } from 'jose';
 import { AuthServiceService } from '../../generated/proto/pinstack/auth/v1/auth.js';
 import { UsersServiceService } from '../../generated/proto/pinstack/users/v1/users.js';
@@ -18,6 +18,7 @@ import { tokenConfigFromEnv } from '../../services/common/token-config.js';
 import { MemoryUsersRepository } from '../../services/users/memory-repository.js';
 import { seedUsers } from '../../services/users/seed.js';
 import { createUsersService } from '../../services/users/service.js';
+import { assertRpcError } from '../support/rpc.js';
 
 const SEED: SeedConfig = { ...DEFAULT_SEED, users: 20, demoAccounts: 2 };
 const TOKENS = tokenConfigFromEnv({
@@ -28,17 +29,6 @@ const TOKENS = tokenConfigFromEnv({
 });
 const KEY = new TextEncoder().encode(TOKENS.secret);
 
-/** Asserts that `call` fails with `code` and, when given, names `field` in the violation metadata. */
-async function assertRpcError(call: Promise<unknown>, code: status, field?: string): Promise<ServiceError> {
-  let caught: ServiceError | undefined;
-  await assert.rejects(call, (error: ServiceError) => {
-    assert.equal(error.code, code, `expected ${status[code]}, got ${status[error.code]}: ${error.details}`);
-    if (field !== undefined) assert.deepEqual(error.metadata.get(FIELD_VIOLATION_METADATA_KEY), [field]);
-    caught = error;
-    return true;
-  });
-  return caught!;
-}
 
 describe('AuthService', () => {
   let usersServer: RunningServer;

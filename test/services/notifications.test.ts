@@ -1,29 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { status, type ServiceError } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import {
   NotificationKind,
   NotificationsServiceService,
 } from '../../generated/proto/pinstack/notifications/v1/notifications.js';
 import { createUnaryClient, type UnaryClient } from '../../services/common/client.js';
-import { FIELD_VIOLATION_METADATA_KEY } from '../../services/common/errors.js';
 import { DEFAULT_SEED } from '../../services/common/seed-config.js';
 import { startServer, type RunningServer } from '../../services/common/server.js';
 import { MemoryNotificationRepository } from '../../services/notifications/memory-repository.js';
 import { SEEDED_PER_ACCOUNT, SEEDED_UNREAD_PER_ACCOUNT, seedNotifications } from '../../services/notifications/seed.js';
 import { createNotificationsService } from '../../services/notifications/service.js';
 import { seedPosts } from '../../services/posts/seed.js';
+import { assertRpcError } from '../support/rpc.js';
 
 const { NOTIFICATION_KIND_FOLLOW: FOLLOW, NOTIFICATION_KIND_LIKE: LIKE, NOTIFICATION_KIND_UNSPECIFIED: UNSPECIFIED } =
   NotificationKind;
 
-async function rejectsWith(call: Promise<unknown>, code: status, field?: string): Promise<void> {
-  await assert.rejects(call, (error: ServiceError) => {
-    assert.equal(error.code, code, `expected ${status[code]}, got ${status[error.code]}: ${error.details}`);
-    if (field !== undefined) assert.deepEqual(error.metadata.get(FIELD_VIOLATION_METADATA_KEY), [field]);
-    return true;
-  });
-}
 
 describe('notifications service', () => {
   let server: RunningServer;
@@ -57,7 +50,7 @@ describe('notifications service', () => {
     ['post_id', 'a follow about a post', { recipientId: 'usr_1', kind: FOLLOW, actorId: 'usr_2', postId: 'pst_1' }],
   ] as const) {
     it(`rejects a notification with ${problem}, naming ${field}`, async () => {
-      await rejectsWith(client.api.createNotification(request), status.INVALID_ARGUMENT, field);
+      await assertRpcError(client.api.createNotification(request), status.INVALID_ARGUMENT, field);
     });
   }
 
@@ -133,13 +126,13 @@ describe('notifications service', () => {
 
   it('rejects marking more than 500 ids at once, and a call without a recipient', async () => {
     const ids = Array.from({ length: 501 }, (_, i) => `ntf_${i + 1}`);
-    await rejectsWith(client.api.markRead({ recipientId: 'usr_1', ids }), status.INVALID_ARGUMENT, 'ids');
-    await rejectsWith(client.api.markRead({ recipientId: '', ids: [] }), status.INVALID_ARGUMENT, 'recipient_id');
-    await rejectsWith(list('', 10), status.INVALID_ARGUMENT, 'recipient_id');
+    await assertRpcError(client.api.markRead({ recipientId: 'usr_1', ids }), status.INVALID_ARGUMENT, 'ids');
+    await assertRpcError(client.api.markRead({ recipientId: '', ids: [] }), status.INVALID_ARGUMENT, 'recipient_id');
+    await assertRpcError(list('', 10), status.INVALID_ARGUMENT, 'recipient_id');
   });
 
   it('rejects a page token it did not issue', async () => {
-    await rejectsWith(list('usr_paged', 3, 'bogus'), status.INVALID_ARGUMENT, 'page_token');
+    await assertRpcError(list('usr_paged', 3, 'bogus'), status.INVALID_ARGUMENT, 'page_token');
   });
 });
 

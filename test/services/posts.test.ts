@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { status, type ServiceError } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import {
   NotificationKind,
   NotificationsServiceService,
 } from '../../generated/proto/pinstack/notifications/v1/notifications.js';
 import { PostsServiceService, type Post } from '../../generated/proto/pinstack/posts/v1/posts.js';
 import { createUnaryClient, type UnaryClient } from '../../services/common/client.js';
-import { FIELD_VIOLATION_METADATA_KEY } from '../../services/common/errors.js';
 import { createLogger } from '../../services/common/logger.js';
 import { DEFAULT_SEED } from '../../services/common/seed-config.js';
 import { startServer, type RunningServer } from '../../services/common/server.js';
@@ -18,6 +17,7 @@ import { MemoryPostRepository } from '../../services/posts/memory-repository.js'
 import type { PostRecord } from '../../services/posts/repository.js';
 import { seedPosts, type PostSeed } from '../../services/posts/seed.js';
 import { createPostsService } from '../../services/posts/service.js';
+import { assertRpcError } from '../support/rpc.js';
 
 const BASE = Date.parse('2026-10-01T00:00:00.000Z');
 
@@ -70,13 +70,6 @@ async function startPosts(seed: PostSeed, notifier?: LikeNotifier): Promise<Post
   };
 }
 
-async function rejectsWith(call: Promise<unknown>, code: status, field?: string): Promise<void> {
-  await assert.rejects(call, (error: ServiceError) => {
-    assert.equal(error.code, code, `expected ${status[code]}, got ${status[error.code]}: ${error.details}`);
-    if (field !== undefined) assert.deepEqual(error.metadata.get(FIELD_VIOLATION_METADATA_KEY), [field]);
-    return true;
-  });
-}
 
 describe('posts service: reading', () => {
   const posts = tiedPosts();
@@ -95,7 +88,7 @@ describe('posts service: reading', () => {
 
   it('rejects a batch of more than 500 ids, naming the field', async () => {
     const ids = Array.from({ length: 501 }, (_, i) => `pst_${i + 1}`);
-    await rejectsWith(fixture.client.api.batchGetPosts({ ids }), status.INVALID_ARGUMENT, 'ids');
+    await assertRpcError(fixture.client.api.batchGetPosts({ ids }), status.INVALID_ARGUMENT, 'ids');
   });
 
   it('gives like stats for existing posts only, and liked_by_viewer false for an anonymous viewer', async () => {
@@ -184,12 +177,12 @@ describe('posts service: reading', () => {
   });
 
   it('rejects a page token it did not issue, and a negative page size', async () => {
-    await rejectsWith(
+    await assertRpcError(
       fixture.client.api.listFeed({ authorIds: ['usr_1'], pageSize: 5, pageToken: 'not-a-cursor' }),
       status.INVALID_ARGUMENT,
       'page_token',
     );
-    await rejectsWith(
+    await assertRpcError(
       fixture.client.api.listFeed({ authorIds: ['usr_1'], pageSize: -1, pageToken: '' }),
       status.INVALID_ARGUMENT,
       'page_size',
@@ -198,7 +191,7 @@ describe('posts service: reading', () => {
 
   it('rejects a feed of more than 5,000 authors', async () => {
     const authorIds = Array.from({ length: 5_001 }, (_, i) => `usr_${i + 1}`);
-    await rejectsWith(fixture.client.api.listFeed({ authorIds, pageSize: 5, pageToken: '' }), status.INVALID_ARGUMENT, 'author_ids');
+    await assertRpcError(fixture.client.api.listFeed({ authorIds, pageSize: 5, pageToken: '' }), status.INVALID_ARGUMENT, 'author_ids');
   });
 });
 
@@ -222,7 +215,7 @@ describe('posts service: writing', () => {
     ['image_url', 'an image URL over 2,048 characters', { ...valid, imageUrl: `https://images.pinstack.dev/${'x'.repeat(2_048)}.jpg` }],
   ] as const) {
     it(`rejects a post with ${problem}, naming ${field}`, async () => {
-      await rejectsWith(fixture.client.api.createPost(request), status.INVALID_ARGUMENT, field);
+      await assertRpcError(fixture.client.api.createPost(request), status.INVALID_ARGUMENT, field);
     });
   }
 
@@ -248,7 +241,7 @@ describe('posts service: writing', () => {
   it("refuses to delete another user's post, and the post still exists afterwards", async () => {
     const api = fixture.client.api;
     assert.notEqual((await api.batchGetPosts({ ids: ['pst_5'] })).posts[0]!.authorId, 'usr_intruder');
-    await rejectsWith(api.deletePost({ id: 'pst_5', actorId: 'usr_intruder', actorIsAdmin: false }), status.PERMISSION_DENIED);
+    await assertRpcError(api.deletePost({ id: 'pst_5', actorId: 'usr_intruder', actorIsAdmin: false }), status.PERMISSION_DENIED);
     const { posts } = await api.batchGetPosts({ ids: ['pst_5'] });
     assert.equal(posts.length, 1);
   });
@@ -272,9 +265,9 @@ describe('posts service: writing', () => {
 
   it('answers NOT_FOUND for deleting, liking or unliking a post that does not exist', async () => {
     const api = fixture.client.api;
-    await rejectsWith(api.deletePost({ id: 'pst_404', actorId: 'usr_1', actorIsAdmin: true }), status.NOT_FOUND);
-    await rejectsWith(api.likePost({ postId: 'pst_404', userId: 'usr_1' }), status.NOT_FOUND);
-    await rejectsWith(api.unlikePost({ postId: 'pst_404', userId: 'usr_1' }), status.NOT_FOUND);
+    await assertRpcError(api.deletePost({ id: 'pst_404', actorId: 'usr_1', actorIsAdmin: true }), status.NOT_FOUND);
+    await assertRpcError(api.likePost({ postId: 'pst_404', userId: 'usr_1' }), status.NOT_FOUND);
+    await assertRpcError(api.unlikePost({ postId: 'pst_404', userId: 'usr_1' }), status.NOT_FOUND);
   });
 
   it('counts liking a post twice once, and unliking twice is harmless', async () => {
@@ -292,7 +285,7 @@ describe('posts service: writing', () => {
   });
 
   it('rejects a like without a user, naming the field', async () => {
-    await rejectsWith(fixture.client.api.likePost({ postId: 'pst_10', userId: '' }), status.INVALID_ARGUMENT, 'user_id');
+    await assertRpcError(fixture.client.api.likePost({ postId: 'pst_10', userId: '' }), status.INVALID_ARGUMENT, 'user_id');
   });
 });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { status, type ServiceError } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { pino } from 'pino';
 import {
   NotificationKind,
@@ -9,7 +9,6 @@ import {
 } from '../../generated/proto/pinstack/notifications/v1/notifications.js';
 import { RelationsServiceService, type ListRequest } from '../../generated/proto/pinstack/relations/v1/relations.js';
 import { createUnaryClient, type UnaryClient } from '../../services/common/client.js';
-import { FIELD_VIOLATION_METADATA_KEY } from '../../services/common/errors.js';
 import { encodeCursor } from '../../services/common/pagination.js';
 import { DEFAULT_SEED, type SeedConfig } from '../../services/common/seed-config.js';
 import { startServer, type RunningServer, type ServiceBinding } from '../../services/common/server.js';
@@ -19,17 +18,10 @@ import { MemoryRelationsRepository } from '../../services/relations/memory-repos
 import { createFollowNotifier } from '../../services/relations/notifier.js';
 import { seedFollows } from '../../services/relations/seed.js';
 import { createRelationsService } from '../../services/relations/service.js';
+import { assertRpcError } from '../support/rpc.js';
 
 type RelationsClient = UnaryClient<typeof RelationsServiceService>;
 
-/** Asserts that `call` fails with `code` and, when given, names `field` in the violation metadata. */
-async function assertRpcError(call: Promise<unknown>, code: status, field?: string): Promise<void> {
-  await assert.rejects(call, (error: ServiceError) => {
-    assert.equal(error.code, code, `expected ${status[code]}, got ${status[error.code]}: ${error.details}`);
-    if (field !== undefined) assert.deepEqual(error.metadata.get(FIELD_VIOLATION_METADATA_KEY), [field]);
-    return true;
-  });
-}
 
 async function startRelations(service: ServiceBinding): Promise<{ server: RunningServer; client: RelationsClient }> {
   const server = await startServer({ name: 'relations', address: '127.0.0.1:0', services: [service] });

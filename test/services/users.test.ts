@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { status, type ServiceError } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { UsersServiceService } from '../../generated/proto/pinstack/users/v1/users.js';
 import { createUnaryClient, type UnaryClient } from '../../services/common/client.js';
-import { FIELD_VIOLATION_METADATA_KEY } from '../../services/common/errors.js';
 import { DEFAULT_SEED, type SeedConfig } from '../../services/common/seed-config.js';
 import { startServer, type RunningServer } from '../../services/common/server.js';
 import { MemoryUsersRepository } from '../../services/users/memory-repository.js';
@@ -11,20 +10,13 @@ import type { UserRecord } from '../../services/users/repository.js';
 import { seedUsers } from '../../services/users/seed.js';
 import { createUsersService } from '../../services/users/service.js';
 import { USERNAME_PATTERN } from '../../services/users/validation.js';
+import { assertRpcError } from '../support/rpc.js';
 
 type UsersClient = UnaryClient<typeof UsersServiceService>;
 
 const SEED: SeedConfig = { ...DEFAULT_SEED, users: 50, demoAccounts: 2 };
 const NOW = new Date('2026-11-24T12:00:00.000Z');
 
-/** Asserts that `call` fails with `code` and, when given, names `field` in the violation metadata. */
-async function assertRpcError(call: Promise<unknown>, code: status, field?: string): Promise<void> {
-  await assert.rejects(call, (error: ServiceError) => {
-    assert.equal(error.code, code, `expected ${status[code]}, got ${status[error.code]}: ${error.details}`);
-    if (field !== undefined) assert.deepEqual(error.metadata.get(FIELD_VIOLATION_METADATA_KEY), [field]);
-    return true;
-  });
-}
 
 async function startUsers(initial: UserRecord[]): Promise<{ server: RunningServer; client: UsersClient }> {
   const repository = new MemoryUsersRepository(initial);
