@@ -132,10 +132,10 @@ export function fromGrpcError(error: ServiceError, service: string, naming: Fiel
   const details = error.details || error.message;
   const field = violatedField(error, naming);
   switch (error.code) {
-    // The service rejected the request as malformed; its metadata names the field.
+    // The service rejected the request as malformed (its metadata names the
+    // field), or as breaking a business rule the client can fix (FAILED_PRECONDITION).
     case GrpcStatus.INVALID_ARGUMENT:
     case GrpcStatus.OUT_OF_RANGE:
-    // FAILED_PRECONDITION is a business rule the client broke (say, following oneself).
     case GrpcStatus.FAILED_PRECONDITION:
       return new BadUserInputError(details, field);
     case GrpcStatus.NOT_FOUND:

@@ -57,6 +57,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     // Sandbox and introspection help developers explore the graph; in
     // production they would hand the whole schema to anyone who asks.
     introspection: !config.production,
+    // The process entry point owns signals: it drains and exits 0 itself.
+    stopOnTerminationSignals: false,
     // Without introspection, "did you mean" hints would still reveal field names.
     hideSchemaDetailsFromClientErrors: config.production,
     // Stack traces go to the log (see errorLoggingPlugin), never into responses.

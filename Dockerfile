@@ -1,0 +1,41 @@
+# One image for the whole stack. The default command runs the gateway; each
+# reference service runs from the same image with its own command:
+#   docker run pinstack-gateway:local node dist/services/users/main.js
+# docker-compose.yml wires them together.
+
+# --- build: all dependencies, then tsc into dist/ ----------------------------
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# No dependency needs its install script; skipping them avoids downloads at
+# build time and matches npm 11, which skips them by default.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY resolvers ./resolvers
+COPY services ./services
+COPY generated ./generated
+RUN npm run build
+
+# --- deps: production dependencies only --------------------------------------
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+# --- runtime -----------------------------------------------------------------
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=4000
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# The gateway reads its SDL from schema/ at run time.
+COPY schema ./schema
+COPY package.json ./
+USER node
+EXPOSE 4000
+# Node runs as PID 1 and handles SIGTERM itself: the gateway and the services
+# drain in-flight calls and exit 0.
+CMD ["node", "dist/src/main.js"]

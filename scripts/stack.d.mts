@@ -1,0 +1,53 @@
+/** Types of `stack.mjs`, for TypeScript callers such as bench/run.ts. */
+
+export declare const ROOT: string;
+
+/** A failure the user can act on; its message is meant to be printed as is. */
+export declare class StackError extends Error {
+  constructor(message: string, tail?: string[]);
+  /** The last output lines of the child concerned. */
+  readonly tail: string[];
+}
+
+export interface StackService {
+  name: string;
+  /** The variable that holds its address (`USERS_SERVICE_ADDR`). */
+  envVar: string;
+  /** `host:port` it listens on. */
+  address: string;
+}
+
+export interface DemoLogin {
+  firstEmail: string;
+  lastEmail: string;
+  password: string;
+  firstUserId: string;
+}
+
+export interface ChildFailure {
+  name: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  tail: string[];
+}
+
+export declare function needsBuild(): boolean;
+export declare function buildIfNeeded(options?: { outputFd?: 1 | 2 }): boolean;
+export declare function loadServices(env?: NodeJS.ProcessEnv): Promise<StackService[]>;
+export declare function loadDemoLogin(env?: NodeJS.ProcessEnv): Promise<DemoLogin | null>;
+export declare function freePort(host?: string): Promise<number>;
+export declare function parseAddress(address: string, envVar?: string): { host: string; port: number };
+
+export declare class LocalStack {
+  constructor(options: {
+    services: StackService[];
+    gateway: { host: string; port: number };
+    env?: NodeJS.ProcessEnv;
+    onLine?: (name: string, line: string) => void;
+  });
+  readonly urls: { base: string; graphql: string; healthz: string; readyz: string; metrics: string };
+  /** Resolves when a child exits without having been asked to. */
+  readonly failed: Promise<ChildFailure>;
+  start(options?: { onReady?: (name: string, where: string) => void }): Promise<void>;
+  stop(graceMs?: number): Promise<void>;
+}

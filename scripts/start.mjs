@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: runs the whole stack on this machine.
+ *
+ * 1. Builds (`tsc -p tsconfig.build.json`) when `dist/` is missing or older
+ *    than src/, resolvers/, services/ or generated/.
+ * 2. Starts the six reference services, each its own process, on the addresses
+ *    in USERS_SERVICE_ADDR … RECOMMENDATIONS_SERVICE_ADDR (defaults
+ *    127.0.0.1:50051 … 50056), and waits until each accepts connections.
+ * 3. Starts the gateway on HOST:PORT (default 127.0.0.1:4000) and waits until
+ *    `/healthz` answers, then prints where everything listens.
+ *
+ * Every line a child logs is shown prefixed with its name. Ctrl-C or SIGTERM
+ * stops the gateway, then the services, and exits 0; if any of them dies on
+ * its own, the rest are stopped and this exits 1.
+ */
+import { LocalStack, StackError, buildIfNeeded, loadDemoLogin, loadServices } from './stack.mjs';
+
+const color = process.stdout.isTTY && !process.env.NO_COLOR;
+const paint = (code) => (text) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
+const bold = paint('1');
+const dim = paint('2');
+const red = paint('31');
+const NAME_COLORS = ['36', '35', '33', '32', '34', '96', '95'];
+
+/** pino's numeric levels. */
+const LEVELS = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+
+/** Shortens a pino JSON line to `LEVEL message {other fields}`; anything else is kept as is. */
+function formatLogLine(line) {
+  if (!line.startsWith('{')) return line;
+  try {
+    const record = JSON.parse(line);
+    const { level, msg } = record;
+    // The prefix already names the process; the terminal needs no timestamps.
+    for (const key of ['level', 'msg', 'time', 'pid', 'hostname', 'name', 'service']) delete record[key];
+    const label = LEVELS[level] ?? String(level);
+    const extra = Object.keys(record).length > 0 ? ` ${dim(JSON.stringify(record))}` : '';
+    return `${level >= 50 ? red(label) : level >= 40 ? paint('33')(label) : dim(label)} ${msg ?? ''}${extra}`;
+  } catch {
+    return line;
+  }
+}
+
+/** Prints why the stack cannot run (a `StackError` says it plainly; anything else keeps its stack) and exits 1. */
+function fail(error) {
+  const message = error instanceof StackError ? error.message : (error?.stack ?? String(error));
+  console.error(red(`✖ ${message}`));
+  process.exit(1);
+}
+
+let services;
+try {
+  buildIfNeeded();
+  services = await loadServices();
+} catch (error) {
+  fail(error);
+}
+const gateway = { host: process.env.HOST?.trim() || '127.0.0.1', port: Number(process.env.PORT || 4000) };
+if (!Number.isInteger(gateway.port) || gateway.port <= 0 || gateway.port > 65_535) fail(new StackError(`PORT must be a port number, got ${JSON.stringify(process.env.PORT)}.`));
+
+const width = Math.max(...services.map((service) => service.name.length), 'gateway'.length);
+const prefixes = new Map(
+  [...services.map((service) => service.name), 'gateway'].map((name, i) => [name, paint(NAME_COLORS[i % NAME_COLORS.length])(name.padEnd(width))]),
+);
+const stack = new LocalStack({
+  services,
+  gateway,
+  onLine: (name, line) => console.log(`${prefixes.get(name)} │ ${formatLogLine(line)}`),
+});
+
+let stopping = false;
+async function shutdown(signal) {
+  if (stopping) return;
+  stopping = true;
+  console.log(dim(`\n${signal}: stopping the gateway, then the services…`));
+  await stack.stop();
+  process.exit(0);
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => void shutdown(signal));
+
+try {
+  await stack.start();
+} catch (error) {
+  if (stopping) await new Promise(() => {}); // shutdown() exits once everything has stopped
+  fail(error);
+}
+
+const demo = await loadDemoLogin();
+const rows = [
+  ...services.map((service) => [service.name, service.address, service.envVar]),
+  ['gateway', stack.urls.base, 'HOST, PORT'],
+];
+const columns = [0, 1].map((i) => Math.max(...rows.map((row) => row[i].length)));
+console.log(`\n${bold('Pinstack is running')}\n`);
+for (const [name, where, variable] of rows) console.log(`  ${name.padEnd(columns[0])}  ${where.padEnd(columns[1])}  ${dim(variable)}`);
+console.log(`
+  ${bold('GraphQL')}   ${stack.urls.graphql}
+  ${bold('Health')}    ${stack.urls.healthz}  ${stack.urls.readyz}  ${stack.urls.metrics}`);
+if (demo) {
+  console.log(`  ${bold('Sign in')}   ${demo.firstEmail} … ${demo.lastEmail}, password ${demo.password}
+            mutation { login(input: { email: "${demo.firstEmail}", password: "${demo.password}" }) { accessToken } }`);
+} else {
+  console.log(`  ${bold('Sign in')}   no demo accounts (SEED=none): register one with the \`register\` mutation`);
+}
+console.log(dim('\nCtrl-C stops everything.\n'));
+
+const failure = await stack.failed;
+if (!stopping) {
+  stopping = true;
+  const how = failure.signal ? `was killed by ${failure.signal}` : `exited with code ${failure.code}`;
+  console.error(red(`\n✖ ${failure.name} ${how} unexpectedly; stopping the rest.`));
+  await stack.stop();
+  process.exit(1);
+}
