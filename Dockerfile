@@ -1,6 +1,6 @@
 # One image for the whole stack. The default command runs the gateway; each
 # reference service runs from the same image with its own command:
-#   docker run pinstack-gateway:local node dist/services/users/main.js
+#   docker run pinstack-gateway:local node --import ./dist/services/common/instrumentation.js dist/services/users/main.js
 # docker-compose.yml wires them together.
 
 # --- build: all dependencies, then tsc into dist/ ----------------------------
@@ -38,4 +38,6 @@ USER node
 EXPOSE 4000
 # Node runs as PID 1 and handles SIGTERM itself: the gateway and the services
 # drain in-flight calls and exit 0.
-CMD ["node", "dist/src/main.js"]
+# Tracing loads first (--import), so that it can patch the modules the gateway
+# imports; it stays off until OTEL_EXPORTER_OTLP_ENDPOINT names a collector.
+CMD ["node", "--import", "./dist/src/instrumentation.js", "dist/src/main.js"]

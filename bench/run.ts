@@ -15,9 +15,16 @@
  *   -c, --connections <n>   concurrent connections [BENCH_CONNECTIONS] (default 10)
  *   -d, --duration <s>      measured seconds per scenario [BENCH_DURATION] (default 10)
  *   -w, --warmup <s>        unmeasured seconds before each scenario [BENCH_WARMUP] (default 2)
- *   -s, --scenario <name>   run only this scenario (repeatable): user, feed-50, profile
+ *   -s, --scenario <name>   run only this scenario (repeatable): user, feed-50, profile, profile-cold
  *       --json              print the results as JSON on stdout (the table goes to stderr)
  *       --compare <file>    print the results next to those of an earlier `--json` run
+ *
+ * `profile` runs with the profile cache warm (every request after the first is
+ * a hit); `profile-cold` sends the same request to a second gateway whose
+ * profile cache is off (PROFILE_CACHE_TTL_SECONDS=0), so every request fans out
+ * to the services as a miss does. The two are printed side by side. Both use
+ * REDIS_URL when it is set, the in-memory stand-ins otherwise. Rate limits are
+ * off unless RATE_LIMIT_* are set, so that the load is not refused.
  *
  * Children log at `warn` unless LOG_LEVEL says otherwise; their last lines are
  * shown if one of them fails.
@@ -43,7 +50,12 @@ interface Scenario {
   query: string;
   /** Sent with the demo user's access token. */
   signedIn: boolean;
+  /** Sent to a gateway whose profile cache is off: every profile read fans out, as a cold cache does. */
+  cacheOff?: boolean;
 }
+
+const PROFILE_QUERY =
+  'query { profile(userId: "usr_7") { user { id username } followersCount followingCount recentPosts { id title likesCount } recommendations { id username } } }';
 
 const SCENARIOS: readonly Scenario[] = [
   {
@@ -57,12 +69,8 @@ const SCENARIOS: readonly Scenario[] = [
     query:
       'query { feed(first: 50) { edges { node { id title likesCount likedByViewer author { id username followersCount } } } } }',
   },
-  {
-    name: 'profile',
-    signedIn: false,
-    query:
-      'query { profile(userId: "usr_7") { user { id username } followersCount followingCount recentPosts { id title likesCount } recommendations { id username } } }',
-  },
+  { name: 'profile', signedIn: false, query: PROFILE_QUERY },
+  { name: 'profile-cold', signedIn: false, query: PROFILE_QUERY, cacheOff: true },
 ];
 
 interface Settings {
@@ -158,31 +166,41 @@ async function main(): Promise<void> {
   };
   const services = [];
   for (const service of await loadServices({})) services.push({ ...service, address: `127.0.0.1:${await port()}` });
-  const stack = new LocalStack({
-    services,
-    gateway: { host: '127.0.0.1', port: await port() },
-    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
-  });
+  // Rate limits would refuse the load itself; RATE_LIMIT_* in the environment still win.
+  const env = { RATE_LIMIT_ANONYMOUS: '0', RATE_LIMIT_SIGNED_IN: '0', RATE_LIMIT_LOGIN: '0', ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+  const stack = new LocalStack({ services, gateway: { host: '127.0.0.1', port: await port() }, env });
+  // A second gateway on the same services with the profile cache off, for `profile-cold`.
+  const cold = options.scenarios.some((scenario) => scenario.cacheOff)
+    ? new LocalStack({
+        services: [],
+        gateway: { host: '127.0.0.1', port: await port() },
+        env: { ...env, PROFILE_CACHE_TTL_SECONDS: '0', ...Object.fromEntries(services.map((service) => [service.envVar, service.address])) },
+      })
+    : null;
 
   let interrupted = false;
   process.once('SIGINT', () => {
     interrupted = true;
     progress('Interrupted: stopping the stack…');
-    void stack.stop().then(() => process.exit(130));
+    void Promise.all([cold?.stop(), stack.stop()]).then(() => process.exit(130));
   });
 
   progress('Starting the stack on free ports…');
   await stack.start();
   try {
-    const running = run(stack, options.settings, options.scenarios);
+    await cold?.start();
+    const running = run(stack, cold, options.settings, options.scenarios);
     // When a child dies, the run fails too, after the race is decided.
     running.catch(() => {});
-    const report = await Promise.race([running, stack.failed.then(childFailed)]);
+    const report = await Promise.race([running, stack.failed.then(childFailed), ...(cold ? [cold.failed.then(childFailed)] : [])]);
     if (interrupted) return;
     out('');
     out(options.baseline ? compareTable(options.baseline, report) : resultTable(report));
+    const cacheTable = profileCacheTable(report);
+    if (cacheTable) out(`\n${cacheTable}`);
     if (options.json) console.log(JSON.stringify(report, null, 2));
   } finally {
+    await cold?.stop();
     await stack.stop();
   }
 }
@@ -192,11 +210,12 @@ function childFailed(failure: ChildFailure): never {
   throw new StackError(`${failure.name} ${how} during the benchmark.`, failure.tail);
 }
 
-async function run(stack: LocalStack, settings: Settings, scenarios: readonly Scenario[]): Promise<BenchReport> {
+async function run(main: LocalStack, cold: LocalStack | null, settings: Settings, scenarios: readonly Scenario[]): Promise<BenchReport> {
   const date = new Date().toISOString();
-  const token = await logIn(stack.urls.graphql);
+  const token = await logIn(main.urls.graphql);
   const results: ScenarioResult[] = [];
   for (const scenario of scenarios) {
+    const stack = scenario.cacheOff && cold ? cold : main;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (scenario.signedIn) headers.authorization = `Bearer ${token}`;
     const body = JSON.stringify({ query: scenario.query });
@@ -341,6 +360,28 @@ function resultTable(report: BenchReport): string {
   return [
     `${report.commit ?? 'unknown commit'}, ${connections} connections, ${durationSeconds} s per scenario`,
     table(['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'RPCs/req'], rows),
+  ].join('\n');
+}
+
+/** `profile` (warm cache) beside `profile-cold` (every request fans out), when both ran. */
+function profileCacheTable(report: BenchReport): string | null {
+  const warm = report.results.find((r) => r.scenario === 'profile');
+  const cold = report.results.find((r) => r.scenario === 'profile-cold');
+  if (!warm || !cold) return null;
+  const speedup = cold.requestsPerSecond > 0 ? `${(warm.requestsPerSecond / cold.requestsPerSecond).toFixed(1)}x` : 'n/a';
+  return [
+    `profile, cache cold vs warm (${process.env.REDIS_URL ? 'Redis' : 'in-memory stand-in'}): warm serves ${speedup} the requests per second`,
+    table(
+      ['profile cache', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'RPCs/req'],
+      [cold, warm].map((r) => [
+        r === cold ? 'cold' : 'warm',
+        fixed(r.requestsPerSecond, 0),
+        fixed(r.p50Ms, 1),
+        fixed(r.p99Ms, 1),
+        String(r.errors),
+        fixed(r.rpcsPerRequest, 2),
+      ]),
+    ),
   ].join('\n');
 }
 

@@ -5,7 +5,7 @@ import type { LikeStats, Post as PostMessage } from '../generated/proto/pinstack
 import type { User as UserMessage } from '../generated/proto/pinstack/users/v1/users.js';
 import { requireViewer } from '../src/auth/require-viewer.js';
 import type { GatewayContext } from '../src/context.js';
-import { InternalServerError, NotFoundError } from '../src/errors.js';
+import { CredentialRejectedError, InternalServerError, NotFoundError, UnauthenticatedError } from '../src/errors.js';
 import { parseArgs } from '../src/validation/parse.js';
 import * as rules from '../src/validation/rules.js';
 
@@ -44,6 +44,9 @@ const updateProfileArgs = z.object({
     .refine((input) => input.displayName != null || input.bio != null || input.avatarUrl != null, 'must change at least one field'),
 });
 
+// Refresh tokens are 43 base64url characters; the bound only keeps junk out of the auth service.
+const refreshTokenArgs = z.object({ refreshToken: z.string().min(1, 'must not be empty').max(512, 'is not a refresh token') });
+
 const idArgs = z.object({ id: rules.id });
 const postIdArgs = z.object({ postId: rules.id });
 const userIdArgs = z.object({ userId: rules.id });
@@ -58,8 +61,27 @@ export const Mutation: MutationResolvers = {
 
   login: async (_parent, args, context) => {
     const { input } = parseArgs(loginArgs, args);
+    await context.limits.loginAttempt();
     const reply = await context.services.auth.login({ email: input.email.trim(), password: input.password }, { fieldPrefix: 'input.' });
     return authPayload(context, reply.userId, reply.tokens);
+  },
+
+  refreshToken: async (_parent, args, context) => {
+    const { refreshToken } = parseArgs(refreshTokenArgs, args);
+    try {
+      const reply = await context.services.auth.refreshToken({ refreshToken });
+      return await authPayload(context, reply.userId, reply.tokens);
+    } catch (error) {
+      // A refused refresh token is a credential that does not hold: HTTP 401, as for a bad access token.
+      if (error instanceof UnauthenticatedError) throw new CredentialRejectedError('The refresh token is not valid; sign in again.', error);
+      throw error;
+    }
+  },
+
+  logout: async (_parent, args, context) => {
+    const { refreshToken } = parseArgs(refreshTokenArgs, args);
+    const { revoked } = await context.services.auth.logout({ refreshToken });
+    return revoked;
   },
 
   createPost: async (_parent, args, context) => {
@@ -70,13 +92,17 @@ export const Mutation: MutationResolvers = {
       { fieldPrefix: 'input.' },
     );
     if (!post) throw new InternalServerError('The posts service returned no post.');
+    await context.profiles.invalidate([viewer.id]);
     return post;
   },
 
   deletePost: async (_parent, args, context) => {
     const viewer = requireViewer(context);
     const { id } = parseArgs(idArgs, args);
+    // The author's cached profile lists the post; an admin may delete another author's.
+    const authorId = (await context.loaders.postsById.load(id).catch(() => null))?.authorId ?? viewer.id;
     await context.services.posts.deletePost({ id, actorId: viewer.id, actorIsAdmin: viewer.roles.includes('admin') });
+    await context.profiles.invalidate([authorId]);
     context.loaders.postsById.clear(id);
     return true;
   },
@@ -85,6 +111,7 @@ export const Mutation: MutationResolvers = {
     const viewer = requireViewer(context);
     const { postId } = parseArgs(postIdArgs, args);
     const reply = await context.services.posts.likePost({ postId, userId: viewer.id });
+    if (reply.post) await context.profiles.invalidate([reply.post.authorId]);
     return primeLiked(context, reply.post, reply.stats);
   },
 
@@ -92,6 +119,7 @@ export const Mutation: MutationResolvers = {
     const viewer = requireViewer(context);
     const { postId } = parseArgs(postIdArgs, args);
     const reply = await context.services.posts.unlikePost({ postId, userId: viewer.id });
+    if (reply.post) await context.profiles.invalidate([reply.post.authorId]);
     return primeLiked(context, reply.post, reply.stats);
   },
 
@@ -100,6 +128,7 @@ export const Mutation: MutationResolvers = {
     const { userId } = parseArgs(userIdArgs, args);
     const target = await existingUser(context, userId);
     await context.services.relations.follow({ followerId: viewer.id, followeeId: userId }, { fields: { followee_id: 'userId' } });
+    await context.profiles.invalidate([viewer.id, userId]);
     forgetFollowState(context, viewer.id, userId);
     return target;
   },
@@ -109,6 +138,7 @@ export const Mutation: MutationResolvers = {
     const { userId } = parseArgs(userIdArgs, args);
     const target = await existingUser(context, userId);
     await context.services.relations.unfollow({ followerId: viewer.id, followeeId: userId }, { fields: { followee_id: 'userId' } });
+    await context.profiles.invalidate([viewer.id, userId]);
     forgetFollowState(context, viewer.id, userId);
     return target;
   },
@@ -126,6 +156,7 @@ export const Mutation: MutationResolvers = {
       { fieldPrefix: 'input.' },
     );
     if (!user) throw new InternalServerError('The users service returned no user.');
+    await context.profiles.invalidate([user.id]);
     context.loaders.usersById.clear(user.id).prime(user.id, user);
     return user;
   },

@@ -1,30 +1,38 @@
 import { responsePathAsArray } from 'graphql';
 import type { ProfileResolvers } from '../generated/graphql/resolvers-types.js';
-import type { User as UserMessage } from '../generated/proto/pinstack/users/v1/users.js';
 import { GatewayError } from '../src/errors.js';
 
-/** How many posts a profile page shows. */
-const RECENT_POSTS = 12;
-
+/**
+ * Profile fields read the profile `Query.profile` loaded (from the cache or the
+ * services). Only the user's owner-only fields are not in it: the owner gets
+ * the user fresh from the users service, so an e-mail never passes through the cache.
+ */
 export const Profile: ProfileResolvers = {
-  user: (profile) => profile.user,
-  recentPosts: async (profile, _args, context) =>
-    (await context.loaders.postsByAuthor.load({ id: profile.user.id, first: RECENT_POSTS, after: '' })).posts,
-  followersCount: async (profile, _args, context) =>
-    (await context.loaders.followStatsByUserId.load(profile.user.id))?.followersCount ?? 0,
-  followingCount: async (profile, _args, context) =>
-    (await context.loaders.followStatsByUserId.load(profile.user.id))?.followingCount ?? 0,
+  user: async (profile, _args, context) => {
+    const { id } = profile.user;
+    const isOwner = context.viewer?.id === id || context.signedIn.has(id);
+    return (isOwner ? await context.loaders.usersById.load(id) : null) ?? profile.user;
+  },
+  recentPosts: (profile, _args, context) => {
+    if (profile.recentPosts instanceof Error) throw profile.recentPosts;
+    // Later `post(id)` reads in this request need no second RPC.
+    for (const post of profile.recentPosts) context.loaders.postsById.prime(post.id, post);
+    return profile.recentPosts;
+  },
+  followersCount: (profile) => {
+    if (profile.followStats instanceof Error) throw profile.followStats;
+    return profile.followStats.followersCount;
+  },
+  followingCount: (profile) => {
+    if (profile.followStats instanceof Error) throw profile.followStats;
+    return profile.followStats.followingCount;
+  },
   // Recommendations are non-critical: when they fail the profile still renders,
   // with an empty list and the error reported beside the data.
-  recommendations: async (profile, _args, context, info) => {
-    try {
-      const ids = await context.loaders.recommendationsFor.load(profile.user.id);
-      const users = await context.loaders.usersById.loadMany(ids);
-      return users.filter((user): user is UserMessage => user !== null && !(user instanceof Error));
-    } catch (error) {
-      if (!(error instanceof GatewayError)) throw error;
-      context.degraded.report(error, responsePathAsArray(info.path));
-      return [];
-    }
+  recommendations: (profile, _args, context, info) => {
+    if (!(profile.recommendations instanceof Error)) return profile.recommendations;
+    if (!(profile.recommendations instanceof GatewayError)) throw profile.recommendations;
+    context.degraded.report(profile.recommendations, responsePathAsArray(info.path));
+    return [];
   },
 };

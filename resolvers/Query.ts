@@ -1,12 +1,12 @@
 import type { QueryResolvers } from '../generated/graphql/resolvers-types.js';
 import { requireViewer } from '../src/auth/require-viewer.js';
-import { NotFoundError } from '../src/errors.js';
 import { parseArgs } from '../src/validation/parse.js';
 import * as rules from '../src/validation/rules.js';
 import { z } from 'zod';
 import { postConnection } from './connections.js';
 import { notificationConnection } from './Notification.js';
 import { followedAuthorIds } from './feed.js';
+import { fetchProfile } from './profile-model.js';
 
 const pageArgs = rules.pageArgs;
 
@@ -51,9 +51,7 @@ export const Query: QueryResolvers = {
 
   profile: async (_parent, args, context) => {
     const { userId } = parseArgs(z.object({ userId: rules.id }), args);
-    const user = await context.loaders.usersById.load(userId);
-    if (!user) throw new NotFoundError(`There is no user ${userId}.`);
-    return { user };
+    return context.profiles.load(userId, () => fetchProfile(context, userId));
   },
 
   notifications: async (_parent, args, context) => {

@@ -1,5 +1,5 @@
 import type { UserEdgeResolvers, UserResolvers } from '../generated/graphql/resolvers-types.js';
-import { ForbiddenError, InternalServerError } from '../src/errors.js';
+import { InternalServerError } from '../src/errors.js';
 import { parseArgs } from '../src/validation/parse.js';
 import { pageArgs } from '../src/validation/rules.js';
 import { postConnection, userConnection } from './connections.js';
@@ -7,10 +7,8 @@ import { postConnection, userConnection } from './connections.js';
 /** User fields: the profile comes from users; counts, follow state and lists from relations and posts. */
 export const User: UserResolvers = {
   avatarUrl: (user) => user.avatarUrl || null,
-  email: (user, _args, context) => {
-    if (context.viewer?.id !== user.id && !context.signedIn.has(user.id)) throw new ForbiddenError('Only the account owner can see its e-mail address.');
-    return user.email;
-  },
+  // Owner only: the `isSelf` rule in src/permissions guards it.
+  email: (user) => user.email,
   createdAt: (user) => {
     if (!user.createdAt) throw new InternalServerError('A user came without its creation time.');
     return user.createdAt;

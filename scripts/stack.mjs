@@ -25,6 +25,8 @@ const BUILD_INFO = join(ROOT, 'dist', '.tsbuildinfo');
 /** What the build reads: a change to any of these makes `dist/` stale. */
 const BUILD_INPUTS = ['src', 'resolvers', 'services', 'generated', 'tsconfig.json', 'tsconfig.build.json'];
 const GATEWAY_ENTRY = 'dist/src/main.js';
+const GATEWAY_INSTRUMENTATION = 'dist/src/instrumentation.js';
+const SERVICE_INSTRUMENTATION = 'dist/services/common/instrumentation.js';
 const START_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 15_000;
 /** Lines of each child's output kept to explain a failure. */
@@ -237,7 +239,15 @@ export class LocalStack {
   }
 
   spawn(name, entry) {
-    const child = spawn(process.execPath, [entry], { cwd: ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // Tracing is loaded before the process's own modules, as in the Dockerfile;
+    // OTEL_SDK_DISABLED=true turns it off.
+    const instrumentation = name === 'gateway' ? GATEWAY_INSTRUMENTATION : SERVICE_INSTRUMENTATION;
+    const child = spawn(process.execPath, ['--import', `./${instrumentation}`, entry], {
+      cwd: ROOT,
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     const tail = [];
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {

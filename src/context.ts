@@ -2,6 +2,9 @@ import type { Viewer } from './auth/viewer.js';
 import type { DegradedErrors } from './http/degraded-errors.js';
 import type { ServiceApis } from './grpc/service-apis.js';
 import type { Loaders } from './loaders/index.js';
+import type { CacheAside } from './cache/cache-aside.js';
+import type { RequestLimits } from './rate-limit/middleware.js';
+import type { ProfileModel } from '../resolvers/models.js';
 
 /** Per-request state every resolver receives. */
 export interface GatewayContext {
@@ -22,4 +25,8 @@ export interface GatewayContext {
    * answered with an empty list); they are added to the response's `errors`.
    */
   degraded: DegradedErrors;
+  /** Profiles shared by every viewer and replica; writes through the gateway invalidate them. */
+  profiles: CacheAside<ProfileModel>;
+  /** Limits resolvers apply themselves (login attempts). */
+  limits: RequestLimits;
 }

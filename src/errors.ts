@@ -13,6 +13,8 @@ export const GatewayErrorCode = {
   NotFound: 'NOT_FOUND',
   Conflict: 'CONFLICT',
   RateLimited: 'RATE_LIMITED',
+  /** Trusted-documents mode: the operation is not on the list of allowed documents. */
+  PersistedQueryNotInList: 'PERSISTED_QUERY_NOT_IN_LIST',
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
   InternalServerError: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -71,6 +73,20 @@ export class UnauthenticatedError extends GatewayError {
   }
 }
 
+/**
+ * A credential that was presented does not hold: a token whose account no
+ * longer exists, or a refresh token that is unknown, expired, spent or revoked.
+ * UNAUTHENTICATED with HTTP 401, like an access token that does not verify:
+ * the client must sign in again.
+ */
+export class CredentialRejectedError extends GatewayError {
+  constructor(message: string, cause?: unknown) {
+    super(GatewayErrorCode.Unauthenticated, message, {}, cause);
+    this.extensions.http = { status: 401 };
+    this.name = 'CredentialRejectedError';
+  }
+}
+
 export class ForbiddenError extends GatewayError {
   constructor(message = 'You are not allowed to do this.') {
     super(GatewayErrorCode.Forbidden, message);
@@ -96,6 +112,29 @@ export class ServiceUnavailableError extends GatewayError {
   constructor(service: string, cause?: unknown) {
     super(GatewayErrorCode.ServiceUnavailable, `The ${service} service is unavailable; try again shortly.`, { service }, cause);
     this.name = 'ServiceUnavailableError';
+  }
+}
+
+/**
+ * A client over its rate limit. Carries HTTP 429 and `Retry-After` for Apollo
+ * Server to put on the response (it reads and then removes `extensions.http`).
+ */
+export class RateLimitedError extends GatewayError {
+  readonly retryAfterSeconds: number;
+
+  constructor(retryAfterSeconds: number, message = 'Too many requests; try again later.') {
+    super(GatewayErrorCode.RateLimited, message, { retryAfter: retryAfterSeconds });
+    this.name = 'RateLimitedError';
+    this.retryAfterSeconds = retryAfterSeconds;
+    this.extensions.http = { status: 429, headers: new Map([['retry-after', String(retryAfterSeconds)]]) };
+  }
+}
+
+/** Trusted-documents mode refused an operation that is not on the list. */
+export class PersistedQueryNotInListError extends GatewayError {
+  constructor() {
+    super(GatewayErrorCode.PersistedQueryNotInList, 'This operation is not on the list of trusted documents.');
+    this.name = 'PersistedQueryNotInListError';
   }
 }
 

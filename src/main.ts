@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config/index.js';
 import { startGateway } from './http/gateway.js';
 import { createGatewayLogger } from './telemetry/logger.js';
+import { shutdownTelemetry } from '../services/common/telemetry.js';
 
 /**
  * The gateway process: reads its settings, starts serving, and on SIGTERM or
@@ -27,6 +28,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'gateway shutting down');
     await gateway.stop();
+    // Last, so that the spans of the requests that just drained are sent too.
+    await shutdownTelemetry();
     process.exit(0);
   };
   process.once('SIGTERM', (signal) => void stop(signal));

@@ -4,6 +4,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import { join } from 'node:path';
 import { resolvers } from '../resolvers/index.js';
+import { withPermissions } from './permissions/index.js';
 import { PROJECT_ROOT } from './paths.js';
 
 /** The SDL of `schema/*.graphql`, merged into one document. */
@@ -11,11 +12,16 @@ export function loadTypeDefs() {
   return mergeTypeDefs(loadFilesSync(join(PROJECT_ROOT, 'schema', '*.graphql')));
 }
 
-/** The executable schema: the SDL with every resolver attached. */
-export function buildSchema(): GraphQLSchema {
+/** The SDL with every resolver attached, before permissions. */
+export function buildUnprotectedSchema(): GraphQLSchema {
   return makeExecutableSchema({
     typeDefs: loadTypeDefs(),
     resolvers,
     resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
   });
+}
+
+/** The executable schema: every field behind its permission rule (see `src/permissions`). */
+export function buildSchema(): GraphQLSchema {
+  return withPermissions(buildUnprotectedSchema());
 }

@@ -55,8 +55,16 @@ export type Mutation = {
   likePost: Post;
   /** Signs in. UNAUTHENTICATED when the e-mail or password is wrong. */
   login: AuthPayload;
+  /** Signs out the session a refresh token belongs to. True when a session was signed out. */
+  logout: Scalars['Boolean']['output'];
   /** Marks the viewer's notifications among `ids` as read; returns how many changed. */
   markNotificationsRead: Scalars['Int']['output'];
+  /**
+   * Exchanges a refresh token for a new access token and refresh token. Each refresh token works
+   * once; presenting a spent one again signs out every session descended from the same sign-in.
+   * UNAUTHENTICATED (HTTP 401) when the token is unknown, expired, spent or revoked.
+   */
+  refreshToken: AuthPayload;
   /** Creates an account and signs it in. CONFLICT when the username or e-mail is taken. */
   register: AuthPayload;
   /** Stops following a user; harmless when not following. Requires a signed-in viewer. */
@@ -93,8 +101,18 @@ export type MutationLoginArgs = {
 };
 
 
+export type MutationLogoutArgs = {
+  refreshToken: Scalars['String']['input'];
+};
+
+
 export type MutationMarkNotificationsReadArgs = {
   ids: Array<Scalars['ID']['input']>;
+};
+
+
+export type MutationRefreshTokenArgs = {
+  refreshToken: Scalars['String']['input'];
 };
 
 
@@ -499,7 +517,9 @@ export type MutationResolvers<ContextType = GatewayContext, ParentType extends R
   follow?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationFollowArgs, 'userId'>>;
   likePost?: Resolver<ResolversTypes['Post'], ParentType, ContextType, RequireFields<MutationLikePostArgs, 'postId'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'input'>>;
+  logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationLogoutArgs, 'refreshToken'>>;
   markNotificationsRead?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationMarkNotificationsReadArgs, 'ids'>>;
+  refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshTokenArgs, 'refreshToken'>>;
   register?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRegisterArgs, 'input'>>;
   unfollow?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUnfollowArgs, 'userId'>>;
   unlikePost?: Resolver<ResolversTypes['Post'], ParentType, ContextType, RequireFields<MutationUnlikePostArgs, 'postId'>>;

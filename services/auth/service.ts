@@ -8,6 +8,8 @@ import type { TokenConfig } from '../common/token-config.js';
 import { checkDisplayName, checkEmail, checkUsername } from '../users/validation.js';
 import { checkPassword, hashPassword, verifyPassword, verifyWithoutAccount } from './passwords.js';
 import type { CredentialsRepository, RefreshTokensRepository } from './repository.js';
+import { LoginThrottle } from './login-throttle.js';
+import type { SigningKeys } from './signing-keys.js';
 import { createTokenIssuer } from './tokens.js';
 
 /** How long Register waits for the users service before answering UNAVAILABLE. */
@@ -22,6 +24,12 @@ export interface AuthServiceDeps {
   /** The users service, which owns the profile an account registers. */
   users: UnaryApi<typeof UsersServiceService>;
   tokens: TokenConfig;
+  /** Key pairs for ES256 or RS256 tokens; HS256 signs with `tokens.secret`. */
+  signingKeys?: SigningKeys;
+  /** Accounts whose tokens carry the `admin` role. */
+  admins?: ReadonlySet<string>;
+  /** Slows down repeated failed sign-ins per account. */
+  loginThrottle?: LoginThrottle;
   now?: () => Date;
   usersCallTimeoutMs?: number;
 }
@@ -30,7 +38,14 @@ export interface AuthServiceDeps {
 export function createAuthService(deps: AuthServiceDeps): ServiceBinding {
   const { credentials, users } = deps;
   const now = deps.now ?? (() => new Date());
-  const issuer = createTokenIssuer({ config: deps.tokens, refreshTokens: deps.refreshTokens, now });
+  const issuer = createTokenIssuer({
+    config: deps.tokens,
+    refreshTokens: deps.refreshTokens,
+    signingKeys: deps.signingKeys,
+    admins: deps.admins,
+    now,
+  });
+  const throttle = deps.loginThrottle ?? new LoginThrottle({ now: () => now().getTime() });
   const timeoutMs = deps.usersCallTimeoutMs ?? USERS_CALL_TIMEOUT_MS;
 
   return bindService(AuthServiceService, {
@@ -61,10 +76,23 @@ export function createAuthService(deps: AuthServiceDeps): ServiceBinding {
 
     async login(request) {
       const email = request.email.trim().toLowerCase();
+      await throttle.beforeAttempt(email);
       const record = await credentials.findByEmail(email);
       const valid = record ? await verifyPassword(request.password, record.password) : await verifyWithoutAccount(request.password);
-      if (!record || !valid) throw unauthenticated(INVALID_CREDENTIALS_MESSAGE);
+      if (!record || !valid) {
+        throttle.failed(email);
+        throw unauthenticated(INVALID_CREDENTIALS_MESSAGE);
+      }
+      throttle.succeeded(email);
       return { userId: record.userId, tokens: await issuer.issue(record.userId) };
+    },
+
+    async refreshToken(request) {
+      return issuer.rotate(request.refreshToken);
+    },
+
+    async logout(request) {
+      return { revoked: await issuer.revoke(request.refreshToken) };
     },
   });
 }

@@ -2,7 +2,9 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { TokenPair } from '../../generated/proto/pinstack/auth/v1/auth.js';
 import type { TokenConfig } from '../common/token-config.js';
+import { unauthenticated } from '../common/errors.js';
 import type { RefreshTokensRepository } from './repository.js';
+import type { SigningKeys } from './signing-keys.js';
 
 /** Refresh tokens last 30 days; the access token they renew lasts `accessTokenTtlSeconds`. */
 export const REFRESH_TOKEN_TTL_MS = 30 * 24 * 60 * 60 * 1000;
@@ -10,11 +12,20 @@ const REFRESH_TOKEN_BYTES = 32;
 
 /** Roles and scope of an ordinary account, as the gateway's rules read them. */
 export const USER_ROLES = ['user'] as const;
+/** Roles of an account named in `ADMIN_USER_IDS`. */
+export const ADMIN_ROLES = ['user', 'admin'] as const;
 export const USER_SCOPE = 'read write';
+
+/** One message for every refused refresh token, so it does not say which check failed. */
+export const INVALID_REFRESH_TOKEN_MESSAGE = 'the refresh token is not valid';
 
 export interface TokenIssuerOptions {
   config: TokenConfig;
   refreshTokens: RefreshTokensRepository;
+  /** The key pairs that sign when `config.algorithm` is ES256 or RS256. */
+  signingKeys?: SigningKeys;
+  /** Accounts whose tokens carry the `admin` role (`ADMIN_USER_IDS`). */
+  admins?: ReadonlySet<string>;
   now?: () => Date;
 }
 
@@ -25,17 +36,42 @@ export interface TokenIssuer {
    * a new family unless `familyId` continues one (a rotation).
    */
   issue(userId: string, familyId?: string): Promise<TokenPair>;
+  /**
+   * Exchanges a refresh token for a new pair in the same family. A token works
+   * once: presenting a spent one again means it leaked, so the whole family is
+   * revoked, including the pair its first use produced. UNAUTHENTICATED for an
+   * unknown, expired, spent or revoked token, all with one message.
+   */
+  rotate(refreshToken: string): Promise<{ userId: string; tokens: TokenPair }>;
+  /** Revokes the family of `refreshToken`; false when it names no live family. */
+  revoke(refreshToken: string): Promise<boolean>;
 }
 
-export function createTokenIssuer({ config, refreshTokens, now = () => new Date() }: TokenIssuerOptions): TokenIssuer {
-  const key = new TextEncoder().encode(config.secret);
+export function createTokenIssuer({
+  config,
+  refreshTokens,
+  signingKeys,
+  admins = new Set(),
+  now = () => new Date(),
+}: TokenIssuerOptions): TokenIssuer {
+  const secret = new TextEncoder().encode(config.secret);
+  if (config.algorithm !== 'HS256' && !signingKeys) throw new Error(`${config.algorithm} tokens need signing keys`);
 
-  return {
+  // The key and header for the next token: with key pairs, the current key and its kid.
+  const signer = () => {
+    if (config.algorithm === 'HS256' || !signingKeys) return { key: secret, header: { alg: 'HS256', typ: 'JWT' } };
+    const { kid, alg, privateKey } = signingKeys.current;
+    return { key: privateKey, header: { alg, kid, typ: 'JWT' } };
+  };
+
+  const issuer: TokenIssuer = {
     async issue(userId, familyId = randomUUID()) {
       const issuedAt = now();
       const iat = Math.floor(issuedAt.getTime() / 1000);
-      const accessToken = await new SignJWT({ roles: [...USER_ROLES], scope: USER_SCOPE })
-        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      const { key, header } = signer();
+      const roles = admins.has(userId) ? ADMIN_ROLES : USER_ROLES;
+      const accessToken = await new SignJWT({ roles: [...roles], scope: USER_SCOPE })
+        .setProtectedHeader(header)
         .setSubject(userId)
         .setIssuer(config.issuer)
         .setAudience(config.audience)
@@ -54,7 +90,30 @@ export function createTokenIssuer({ config, refreshTokens, now = () => new Date(
       });
       return { accessToken, refreshToken, expiresIn: config.accessTokenTtlSeconds };
     },
+
+    async rotate(refreshToken) {
+      const at = now();
+      const tokenHash = hashRefreshToken(refreshToken);
+      const record = await refreshTokens.findByHash(tokenHash);
+      if (!record || record.revokedAt || record.expiresAt.getTime() <= at.getTime()) {
+        throw unauthenticated(INVALID_REFRESH_TOKEN_MESSAGE);
+      }
+      // markUsed is atomic, so of two concurrent exchanges exactly one wins; the
+      // other is treated as reuse, as it would be if it came later.
+      if (record.usedAt || !(await refreshTokens.markUsed(tokenHash, at))) {
+        await refreshTokens.revokeFamily(record.familyId, at);
+        throw unauthenticated(INVALID_REFRESH_TOKEN_MESSAGE);
+      }
+      return { userId: record.userId, tokens: await issuer.issue(record.userId, record.familyId) };
+    },
+
+    async revoke(refreshToken) {
+      const record = await refreshTokens.findByHash(hashRefreshToken(refreshToken));
+      if (!record || record.revokedAt) return false;
+      return (await refreshTokens.revokeFamily(record.familyId, now())) > 0;
+    },
   };
+  return issuer;
 }
 
 /**

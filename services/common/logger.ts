@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { REDACT_PATHS, REDACTED, traceContextMixin } from './log-context.js';
 
 export type { Logger };
 
@@ -11,5 +12,9 @@ export function createLogger(service: string): Logger {
     name: service,
     level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info'),
     base: { service },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    // The trace and span of the call being handled, so a log line leads to its trace.
+    mixin: traceContextMixin,
+    redact: { paths: REDACT_PATHS, censor: REDACTED },
   });
 }

@@ -1,7 +1,10 @@
 import { serviceAddress, type ServiceName } from './addresses.js';
+import { serviceIdentityFromEnv } from './identity.js';
 import { createLogger } from './logger.js';
+import { startServiceMetrics } from './metrics.js';
 import { seedConfigFromEnv } from './seed-config.js';
 import { startServer } from './server.js';
+import { shutdownTelemetry } from './telemetry.js';
 import type { ServiceEnvironment, ServiceSetup } from './setup.js';
 
 /**
@@ -16,15 +19,19 @@ export async function runService(
 ): Promise<void> {
   const logger = createLogger(name);
   let built: ServiceSetup;
+  let serviceSecret: string;
   try {
     built = await setup({ seed: seedConfigFromEnv(), env: process.env, logger, address: (other) => serviceAddress(other) });
+    serviceSecret = serviceIdentityFromEnv(process.env).secret;
   } catch (error) {
     // A refused setting (say, the development secret in production): say why and stop.
     logger.fatal({ err: error }, `${name} service refusing to start: ${(error as Error).message}`);
     process.exit(1);
   }
   const address = process.env.LISTEN_ADDR?.trim() || serviceAddress(name);
-  const server = await startServer({ name, address, services: built.services, logger });
+  const metrics = await startServiceMetrics(name, logger);
+  const services = metrics ? metrics.observe(built.services) : built.services;
+  const server = await startServer({ name, address, services, logger, serviceSecret });
   logger.info({ address: server.address }, `${name} service listening on ${server.address}`);
 
   let stopping = false;
@@ -34,6 +41,8 @@ export async function runService(
     logger.info({ signal }, `${name} service shutting down`);
     await server.shutdown(Number(process.env.SHUTDOWN_GRACE_MS ?? 10_000));
     await built.close?.();
+    await metrics?.close();
+    await shutdownTelemetry();
     process.exit(0);
   };
   process.once('SIGTERM', (signal) => void stop(signal));

@@ -8,6 +8,7 @@ import {
   type sendUnaryData,
 } from '@grpc/grpc-js';
 import { isRpcError } from './errors.js';
+import { checkCaller, recordCaller } from './identity.js';
 import { createLogger, type Logger } from './logger.js';
 
 /** An async unary handler: resolve with the response, or throw an `RpcError`. */
@@ -41,6 +42,13 @@ export interface StartServerOptions {
   address: string;
   services: ServiceBinding[];
   logger?: Logger;
+  /**
+   * The shared service secret (`SERVICE_SECRET`). When given, a call naming a
+   * user without this secret is refused with UNAUTHENTICATED, and writes
+   * require the verified user they act for (see `requireActor`). Without it the
+   * server trusts requests, which only suits a single service under test.
+   */
+  serviceSecret?: string;
 }
 
 /** A running gRPC server. */
@@ -79,6 +87,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       if (typeof handler !== 'function') throw new Error(`${options.name}: no handler for ${method.path}`);
       handlers[key] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
         calls.set(method.path, (calls.get(method.path) ?? 0) + 1);
+        if (options.serviceSecret !== undefined) {
+          const check = checkCaller(call.metadata, options.serviceSecret);
+          if (check.kind === 'forged') {
+            logger.warn({ method: method.path }, 'refused a call naming a user without the service secret');
+            callback({ code: status.UNAUTHENTICATED, details: 'caller identity not accepted' }, null);
+            return;
+          }
+          recordCaller(call, check.kind === 'user' ? check.caller : null, true);
+        }
         Promise.resolve()
           .then(() => handler(call.request, call))
           .then(

@@ -4,6 +4,7 @@ import {
   type Notification,
 } from '../../generated/proto/pinstack/notifications/v1/notifications.js';
 import { invalidArgument } from '../common/errors.js';
+import { requireActor } from '../common/identity.js';
 import { decodeCursor, encodeCursor, pageSize } from '../common/pagination.js';
 import { bindService, type ServiceBinding } from '../common/server.js';
 import type { NotificationRecord, NotificationRepository } from './repository.js';
@@ -42,8 +43,10 @@ export function createNotificationsService({ repository, now = Date.now }: Notif
       return { notification: toNotification(notification) };
     },
 
-    async listNotifications({ recipientId, pageSize: requested, pageToken, unreadOnly }) {
+    async listNotifications({ recipientId, pageSize: requested, pageToken, unreadOnly }, call) {
       requireId(recipientId, 'recipient_id');
+      // Private to the recipient, so checked like a write.
+      requireActor(call, recipientId, { field: 'recipient_id' });
       const size = pageSize(requested);
       const beforeSequence = sequenceFromToken(pageToken);
       const [notifications, unreadCount] = await Promise.all([
@@ -60,8 +63,9 @@ export function createNotificationsService({ repository, now = Date.now }: Notif
       };
     },
 
-    async markRead({ recipientId, ids }) {
+    async markRead({ recipientId, ids }, call) {
       requireId(recipientId, 'recipient_id');
+      requireActor(call, recipientId, { field: 'recipient_id' });
       if (ids.length > MAX_MARK_READ_IDS) {
         throw invalidArgument('ids', `ids may name at most ${MAX_MARK_READ_IDS} notifications, got ${ids.length}`);
       }

@@ -5,6 +5,7 @@ import {
   type PostPage,
 } from '../../generated/proto/pinstack/posts/v1/posts.js';
 import { invalidArgument, notFound, permissionDenied } from '../common/errors.js';
+import { requireActor } from '../common/identity.js';
 import { pageSize } from '../common/pagination.js';
 import { bindService, type ServiceBinding } from '../common/server.js';
 import { positionFromToken, postCursor } from './cursors.js';
@@ -79,18 +80,22 @@ export function createPostsService({ repository, notifier = silentLikeNotifier, 
       return { page: toPage(posts, size) };
     },
 
-    async createPost(request) {
+    async createPost(request, call) {
+      requireActor(call, request.authorId, { field: 'author_id' });
       const fields = validateNewPost(request);
       const post = await repository.create({ ...fields, createdAt: now() });
       return { post: toPost(post) };
     },
 
-    async deletePost({ id, actorId, actorIsAdmin }) {
+    async deletePost({ id, actorId, actorIsAdmin }, call) {
       requireId(id, 'id');
       requireId(actorId, 'actor_id');
+      // With a verified caller, admin rights come from its roles, not from the request.
+      const caller = requireActor(call, actorId, { field: 'actor_id' });
+      const isAdmin = caller ? caller.roles.includes('admin') : actorIsAdmin;
       const post = await repository.get(id);
       if (!post) throw notFound(`post ${id} not found`);
-      if (post.authorId !== actorId && !actorIsAdmin) {
+      if (post.authorId !== actorId && !isAdmin) {
         throw permissionDenied('only the author of a post or an admin may delete it');
       }
       // A concurrent delete may have won since the read: the post is gone either way.
@@ -99,9 +104,15 @@ export function createPostsService({ repository, notifier = silentLikeNotifier, 
       return { post: toPost(deleted) };
     },
 
-    likePost: ({ postId, userId }) => setLike(postId, userId, true),
+    likePost: ({ postId, userId }, call) => {
+      requireActor(call, userId, { field: 'user_id' });
+      return setLike(postId, userId, true);
+    },
 
-    unlikePost: ({ postId, userId }) => setLike(postId, userId, false),
+    unlikePost: ({ postId, userId }, call) => {
+      requireActor(call, userId, { field: 'user_id' });
+      return setLike(postId, userId, false);
+    },
   });
 }
 

@@ -4,6 +4,7 @@ import {
   type UserIdPage,
 } from '../../generated/proto/pinstack/relations/v1/relations.js';
 import { invalidArgument } from '../common/errors.js';
+import { requireActor } from '../common/identity.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { decodeCursor, encodeCursor, MAX_PAGE_SIZE, pageSize } from '../common/pagination.js';
 import { bindService, type ServiceBinding } from '../common/server.js';
@@ -39,9 +40,10 @@ export function createRelationsService(deps: RelationsServiceDeps): ServiceBindi
   const logger = deps.logger ?? createLogger('relations');
 
   return bindService(RelationsServiceService, {
-    async follow({ followerId, followeeId }) {
+    async follow({ followerId, followeeId }, call) {
       checkUserId(followerId, 'follower_id');
       checkUserId(followeeId, 'followee_id');
+      requireActor(call, followerId, { field: 'follower_id' });
       if (followerId === followeeId) throw invalidArgument('followee_id', 'a user cannot follow themselves');
       const created = await repository.follow(followerId, followeeId, now());
       // Only a new follow is news; following again is a no-op and stays silent.
@@ -56,9 +58,10 @@ export function createRelationsService(deps: RelationsServiceDeps): ServiceBindi
       return { created };
     },
 
-    async unfollow({ followerId, followeeId }) {
+    async unfollow({ followerId, followeeId }, call) {
       checkUserId(followerId, 'follower_id');
       checkUserId(followeeId, 'followee_id');
+      requireActor(call, followerId, { field: 'follower_id' });
       return { removed: await repository.unfollow(followerId, followeeId) };
     },
 

@@ -1,5 +1,6 @@
 import { UsersServiceService, type User } from '../../generated/proto/pinstack/users/v1/users.js';
 import { alreadyExists, invalidArgument, notFound } from '../common/errors.js';
+import { requireActor } from '../common/identity.js';
 import { pageSize } from '../common/pagination.js';
 import { bindService, type ServiceBinding } from '../common/server.js';
 import type { ProfileChanges, UserRecord, UsersRepository } from './repository.js';
@@ -37,8 +38,9 @@ export function createUsersService(deps: UsersServiceDeps): ServiceBinding {
       return { user: toProto(result.user) };
     },
 
-    async updateProfile(request) {
+    async updateProfile(request, call) {
       if (request.userId === '') throw invalidArgument('user_id', 'user_id is required');
+      requireActor(call, request.userId, { field: 'user_id' });
       // Every field is checked before anything is written, so a bad field changes nothing.
       const changes: ProfileChanges = {};
       if (request.displayName !== undefined) changes.displayName = checkDisplayName(request.displayName);

@@ -1,11 +1,18 @@
 import { GraphQLError } from 'graphql';
-import { errors as joseErrors, jwtVerify } from 'jose';
+import { errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { TokenConfig } from '../../services/common/token-config.js';
 import { GatewayErrorCode } from '../errors.js';
+import { KeySetUnavailableError, RemoteKeySet } from './remote-key-set.js';
 import type { Viewer } from './viewer.js';
 
 /** Longest Authorization header accepted; longer ones are refused before any parsing. */
 const MAX_AUTHORIZATION_LENGTH = 8_192;
+
+/** Seconds of clock skew between issuer and gateway tolerated on `exp`, `nbf` and `iat`. */
+export const CLOCK_TOLERANCE_SECONDS = 5;
+
+/** Algorithms a JWKS-verified token may use: asymmetric only, so no public key can act as an HMAC secret. */
+export const JWKS_ALGORITHMS = ['ES256', 'RS256'] as const;
 
 /**
  * A token was sent but cannot be trusted. The request fails as a whole with
@@ -19,12 +26,63 @@ export class InvalidTokenError extends GraphQLError {
   }
 }
 
-/** Verifies access tokens against the shared HS256 secret, issuer and audience. */
-export class TokenVerifier {
-  private readonly key: Uint8Array;
+/**
+ * The keys to check a token against could not be fetched. Not the client's
+ * fault, so not a 401: HTTP 503, and the client may retry.
+ */
+export class TokenKeysUnavailableError extends GraphQLError {
+  constructor(cause: unknown) {
+    super('Access tokens cannot be checked right now; try again shortly.', {
+      extensions: { code: GatewayErrorCode.ServiceUnavailable, service: 'auth', http: { status: 503 } },
+      originalError: cause instanceof Error ? cause : undefined,
+    });
+    this.name = 'TokenKeysUnavailableError';
+  }
+}
 
-  constructor(private readonly config: TokenConfig) {
-    this.key = new TextEncoder().encode(config.secret);
+/** Where verification keys come from: the shared HS256 secret, or the issuer's JWKS. */
+export type VerificationKeys =
+  | { kind: 'secret' }
+  | {
+      kind: 'jwks';
+      /** `JWKS_URL`. */
+      url: string;
+      /** `JWKS_CACHE_MAX_AGE_MS`. */
+      maxAgeMs: number;
+      /** `JWKS_COOLDOWN_MS`. */
+      cooldownMs: number;
+    };
+
+export interface TokenVerifierOptions {
+  keys?: VerificationKeys;
+  /** The clock for `exp`, `nbf` and the JWKS cache, in epoch milliseconds. */
+  now?: () => number;
+}
+
+/**
+ * Verifies access tokens: the signature (HS256 with the shared secret, or
+ * ES256/RS256 against the issuer's JWKS), the issuer, the audience, and
+ * `exp`/`nbf` with a small tolerance.
+ */
+export class TokenVerifier {
+  readonly #config: TokenConfig;
+  readonly #key: Uint8Array | JWTVerifyGetKey;
+  readonly #algorithms: string[];
+  readonly #now: () => number;
+
+  constructor(config: TokenConfig, options: TokenVerifierOptions = {}) {
+    this.#config = config;
+    this.#now = options.now ?? Date.now;
+    const keys = options.keys ?? { kind: 'secret' };
+    if (keys.kind === 'jwks') {
+      this.#key = new RemoteKeySet(keys.url, { maxAgeMs: keys.maxAgeMs, cooldownMs: keys.cooldownMs, now: this.#now }).getKey;
+      this.#algorithms = [...JWKS_ALGORITHMS];
+    } else {
+      this.#key = new TextEncoder().encode(config.secret);
+      // Only the algorithm we sign with: never `none`, never an asymmetric one
+      // whose public key could be replayed as an HMAC secret.
+      this.#algorithms = ['HS256'];
+    }
   }
 
   /**
@@ -41,15 +99,17 @@ export class TokenVerifier {
 
   private async verify(token: string): Promise<Viewer> {
     try {
-      const { payload } = await jwtVerify(token, this.key, {
-        // Only the algorithm we sign with: never `none`, never an asymmetric one
-        // whose public key could be replayed as an HMAC secret.
-        algorithms: ['HS256'],
-        issuer: this.config.issuer,
-        audience: this.config.audience,
+      const options = {
+        algorithms: this.#algorithms,
+        issuer: this.#config.issuer,
+        audience: this.#config.audience,
         requiredClaims: ['sub', 'exp', 'iat'],
-        clockTolerance: 5,
-      });
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        currentDate: new Date(this.#now()),
+      };
+      // Two calls only because jose types its key-function and plain-key overloads apart.
+      const { payload } =
+        typeof this.#key === 'function' ? await jwtVerify(token, this.#key, options) : await jwtVerify(token, this.#key, options);
       if (typeof payload.sub !== 'string' || payload.sub === '') throw new InvalidTokenError('The access token names no user.');
       return {
         id: payload.sub,
@@ -58,7 +118,11 @@ export class TokenVerifier {
       };
     } catch (error) {
       if (error instanceof InvalidTokenError) throw error;
+      if (error instanceof KeySetUnavailableError) throw new TokenKeysUnavailableError(error);
       if (error instanceof joseErrors.JWTExpired) throw new InvalidTokenError('The access token has expired.');
+      if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'nbf') {
+        throw new InvalidTokenError('The access token is not valid yet.');
+      }
       throw new InvalidTokenError('The access token is invalid.');
     }
   }

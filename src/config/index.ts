@@ -1,5 +1,7 @@
 import { SERVICE_NAMES, serviceAddress, type ServiceName } from '../../services/common/addresses.js';
-import { tokenConfigFromEnv, type TokenConfig } from '../../services/common/token-config.js';
+import { serviceIdentityFromEnv } from '../../services/common/identity.js';
+import { productionTokenProblem, tokenConfigFromEnv, type TokenConfig } from '../../services/common/token-config.js';
+import type { VerificationKeys } from '../auth/verify-token.js';
 
 /** Everything the gateway reads from its environment, parsed and checked once at start. */
 export interface GatewayConfig {
@@ -12,11 +14,71 @@ export interface GatewayConfig {
   /** Deadline given to every RPC, in milliseconds (`RPC_TIMEOUT_MS`). */
   rpcTimeoutMs: number;
   tokens: TokenConfig;
+  /** Where access-token keys come from: `JWT_SECRET`, or the issuer's JWKS when `JWKS_URL` is set. */
+  tokenKeys: VerificationKeys;
+  /** Sent to services with the viewer's identity, so they accept it only from us (`SERVICE_SECRET`). */
+  serviceSecret: string;
   /** Largest accepted request body (`MAX_BODY_BYTES`). */
   maxBodyBytes: number;
   /** Allowed CORS origins (`CORS_ORIGINS`, comma-separated; `*` for any). */
   corsOrigins: string[] | '*';
+  /** How long requests in flight may finish after SIGTERM (`SHUTDOWN_GRACE_MS`) before their connections are cut. */
+  shutdownGraceMs: number;
   logLevel: string;
+  /** Where shared state lives (`REDIS_*`); null runs on in-memory stand-ins, one per process. */
+  redis: RedisSettings | null;
+  /** Lifetime of a cached profile (`PROFILE_CACHE_TTL_SECONDS`); 0 turns the profile cache off. */
+  profileCacheTtlSeconds: number;
+  rateLimits: RateLimitSettings;
+  /** Which proxies may set X-Forwarded-For (`TRUST_PROXY`), as Express's `trust proxy` takes it; false trusts none. */
+  trustProxy: boolean | number | string;
+  persistedQueries: PersistedQuerySettings;
+}
+
+/** How the gateway reaches Redis. */
+export interface RedisSettings {
+  /** `REDIS_URL`: `redis://` or `rediss://` (TLS); credentials and database for Sentinel and Cluster too. */
+  url: string | undefined;
+  /** `standalone`, or `sentinel` when `REDIS_SENTINELS` is set, or `cluster` when `REDIS_CLUSTER_NODES` is set. */
+  mode: 'standalone' | 'sentinel' | 'cluster';
+  /** `REDIS_SENTINELS` (host:port, comma-separated). */
+  sentinels: { host: string; port: number }[];
+  /** `REDIS_SENTINEL_MASTER`: the master's name the sentinels know. */
+  sentinelMaster: string;
+  /** `REDIS_CLUSTER_NODES` (host:port, comma-separated): seed nodes of a cluster. */
+  clusterNodes: { host: string; port: number }[];
+  /** `REDIS_KEY_PREFIX`: put before every key, so several deployments can share one Redis. */
+  keyPrefix: string;
+  /** `REDIS_COMMAND_TIMEOUT_MS`: a command slower than this fails and the request goes on without Redis. */
+  commandTimeoutMs: number;
+  /** `REDIS_CONNECT_TIMEOUT_MS`. */
+  connectTimeoutMs: number;
+}
+
+/** One limit: `points` requests per `durationSeconds`; 0 points turns it off. */
+export interface RateLimit {
+  points: number;
+  durationSeconds: number;
+}
+
+export interface RateLimitSettings {
+  /** `RATE_LIMIT_ANONYMOUS`: per client IP, for requests without a token. */
+  anonymous: RateLimit;
+  /** `RATE_LIMIT_SIGNED_IN`: per viewer id. */
+  signedIn: RateLimit;
+  /** `RATE_LIMIT_LOGIN`: `login` attempts per client IP. */
+  login: RateLimit;
+  /** `RATE_LIMIT_FAIL`: whether requests pass (`open`) or are refused (`closed`) while the limit store is unreachable. */
+  failMode: 'open' | 'closed';
+}
+
+export interface PersistedQuerySettings {
+  /** `PERSISTED_QUERIES`: `apq` (automatic, the default), `trusted` (only listed documents run) or `off`. */
+  mode: 'apq' | 'trusted' | 'off';
+  /** `PERSISTED_QUERIES_TTL_SECONDS`: how long an automatic persisted query is kept. */
+  ttlSeconds: number;
+  /** `TRUSTED_DOCUMENTS`: path of the manifest of allowed documents, required in `trusted` mode. */
+  trustedDocumentsFile: string | undefined;
 }
 
 /** A setting that is present but wrong: the gateway refuses to start and says which. */
@@ -36,8 +98,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
-  if (production && tokens.usingDevelopmentSecret) {
-    throw new ConfigError('NODE_ENV=production needs JWT_SECRET: the development secret is public and would let anyone sign tokens.');
+  const tokenKeys = verificationKeys(env);
+  const tokenProblem = production ? productionTokenProblem(tokens, tokenKeys.kind === 'secret') : undefined;
+  if (tokenProblem) throw new ConfigError(tokenProblem);
+  let serviceSecret: string;
+  try {
+    serviceSecret = serviceIdentityFromEnv(env).secret;
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
   }
   const serviceAddresses = Object.fromEntries(SERVICE_NAMES.map((name) => [name, serviceAddress(name, env)])) as Record<
     ServiceName,
@@ -51,9 +119,102 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     serviceAddresses,
     rpcTimeoutMs: integer(env, 'RPC_TIMEOUT_MS', 2_000, 1, 600_000),
     tokens,
+    tokenKeys,
+    serviceSecret,
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1_000_000, 1_000, 100_000_000),
     corsOrigins: origins === '*' ? '*' : origins.split(',').map((origin) => origin.trim()).filter(Boolean),
     logLevel: env.LOG_LEVEL?.trim() || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    redis: redisSettings(env),
+    profileCacheTtlSeconds: integer(env, 'PROFILE_CACHE_TTL_SECONDS', 30, 0, 86_400),
+    rateLimits: {
+      anonymous: rateLimit(env, 'RATE_LIMIT_ANONYMOUS', { points: 600, durationSeconds: 60 }),
+      signedIn: rateLimit(env, 'RATE_LIMIT_SIGNED_IN', { points: 1_200, durationSeconds: 60 }),
+      login: rateLimit(env, 'RATE_LIMIT_LOGIN', { points: 20, durationSeconds: 300 }),
+      failMode: oneOf(env, 'RATE_LIMIT_FAIL', ['open', 'closed'] as const, 'open'),
+    },
+    trustProxy: trustProxy(env.TRUST_PROXY),
+    persistedQueries: persistedQuerySettings(env),
+  };
+}
+
+function redisSettings(env: NodeJS.ProcessEnv): RedisSettings | null {
+  const url = env.REDIS_URL?.trim() || undefined;
+  const sentinels = hostPorts(env, 'REDIS_SENTINELS', 26_379);
+  const clusterNodes = hostPorts(env, 'REDIS_CLUSTER_NODES', 6_379);
+  if (!url && sentinels.length === 0 && clusterNodes.length === 0) return null;
+  if (url && !/^rediss?:\/\//.test(url)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://');
+  if (sentinels.length > 0 && clusterNodes.length > 0) throw new ConfigError('Set REDIS_SENTINELS or REDIS_CLUSTER_NODES, not both.');
+  const keyPrefix = env.REDIS_KEY_PREFIX ?? 'pinstack:';
+  // Braces would turn the prefix into a Redis Cluster hash tag and put every key in one slot.
+  if (/[{}]/.test(keyPrefix)) throw new ConfigError('REDIS_KEY_PREFIX must not contain { or }');
+  const sentinelMaster = env.REDIS_SENTINEL_MASTER?.trim() || 'mymaster';
+  return {
+    url,
+    mode: sentinels.length > 0 ? 'sentinel' : clusterNodes.length > 0 ? 'cluster' : 'standalone',
+    sentinels,
+    sentinelMaster,
+    clusterNodes,
+    keyPrefix,
+    commandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', 250, 1, 60_000),
+    connectTimeoutMs: integer(env, 'REDIS_CONNECT_TIMEOUT_MS', 2_000, 1, 60_000),
+  };
+}
+
+function hostPorts(env: NodeJS.ProcessEnv, name: string, defaultPort: number): { host: string; port: number }[] {
+  const raw = env[name]?.trim();
+  if (!raw) return [];
+  return raw.split(',').map((entry) => {
+    const match = /^\s*([^:\s]+)(?::(\d{1,5}))?\s*$/.exec(entry);
+    if (!match?.[1]) throw new ConfigError(`${name} must list host:port pairs separated by commas, got ${JSON.stringify(entry)}`);
+    return { host: match[1], port: match[2] ? Number(match[2]) : defaultPort };
+  });
+}
+
+/** Reads `points/seconds` (`600/60`); `0` turns the limit off. */
+function rateLimit(env: NodeJS.ProcessEnv, name: string, fallback: RateLimit): RateLimit {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (raw === '0') return { points: 0, durationSeconds: fallback.durationSeconds };
+  const match = /^(\d{1,9})\/(\d{1,6})$/.exec(raw);
+  if (!match || Number(match[2]) === 0) throw new ConfigError(`${name} must be requests/seconds (such as 600/60) or 0, got ${JSON.stringify(raw)}`);
+  return { points: Number(match[1]), durationSeconds: Number(match[2]) };
+}
+
+function oneOf<const T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got ${JSON.stringify(raw)}`);
+  return raw as T;
+}
+
+/** `TRUST_PROXY`: unset or `false` trusts no proxy; a number of hops; or addresses, CIDRs and `loopback`, comma-separated. */
+function trustProxy(raw: string | undefined): boolean | number | string {
+  const value = raw?.trim();
+  if (!value || value === 'false') return false;
+  // Trusts every hop: only right when the gateway cannot be reached except through proxies.
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+function persistedQuerySettings(env: NodeJS.ProcessEnv): PersistedQuerySettings {
+  const mode = oneOf(env, 'PERSISTED_QUERIES', ['apq', 'trusted', 'off'] as const, 'apq');
+  const trustedDocumentsFile = env.TRUSTED_DOCUMENTS?.trim() || undefined;
+  if (mode === 'trusted' && !trustedDocumentsFile) throw new ConfigError('PERSISTED_QUERIES=trusted needs TRUSTED_DOCUMENTS, the manifest of allowed documents.');
+  return { mode, ttlSeconds: integer(env, 'PERSISTED_QUERIES_TTL_SECONDS', 86_400, 1, 31_536_000), trustedDocumentsFile };
+}
+
+/** `JWKS_URL` and its cache settings, or the shared secret when it is unset. */
+function verificationKeys(env: NodeJS.ProcessEnv): VerificationKeys {
+  const url = env.JWKS_URL?.trim();
+  if (!url) return { kind: 'secret' };
+  if (!/^https?:\/\/[^\s]+$/.test(url)) throw new ConfigError(`JWKS_URL must be an http(s) URL, got ${JSON.stringify(url)}`);
+  return {
+    kind: 'jwks',
+    url,
+    maxAgeMs: integer(env, 'JWKS_CACHE_MAX_AGE_MS', 600_000, 0, 86_400_000),
+    cooldownMs: integer(env, 'JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000),
   };
 }
 

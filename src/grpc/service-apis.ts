@@ -34,7 +34,8 @@ export function createServiceApis(clients: ServiceClients, settings: RequestCall
         try {
           return await method(request, {
             deadline: Date.now() + settings.rpcTimeoutMs,
-            metadata: settings.metadata ?? new Metadata(),
+            // A copy per call: grpc-js may add to the metadata it is given.
+            metadata: settings.metadata?.clone() ?? new Metadata(),
           });
         } catch (error) {
           if (isGrpcServiceError(error)) throw fromGrpcError(error, service, errorOptions);

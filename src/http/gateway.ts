@@ -7,6 +7,7 @@ import cors from 'cors';
 import express, { type ErrorRequestHandler } from 'express';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { identityMetadata } from '../../services/common/identity.js';
 import { TokenVerifier } from '../auth/verify-token.js';
 import type { GatewayConfig } from '../config/index.js';
 import type { GatewayContext } from '../context.js';
@@ -17,9 +18,17 @@ import { createLoaders } from '../loaders/index.js';
 import { buildSchema } from '../schema.js';
 import { GatewayMetrics } from '../telemetry/metrics.js';
 import { createGatewayLogger, type Logger } from '../telemetry/logger.js';
+import { telemetryPlugin } from '../telemetry/graphql-plugin.js';
+import { httpTelemetry } from '../telemetry/http-metrics.js';
+import { graphqlOperationSpan } from '../telemetry/tracing.js';
 import { DegradedErrors, degradedErrorsPlugin } from './degraded-errors.js';
+import { answerClientErrors } from './client-errors.js';
 import { errorLoggingPlugin } from './error-logging.js';
 import { readiness } from './readiness.js';
+import { createSharedState } from '../cache/shared-state.js';
+import type { RedisConnection } from '../cache/redis.js';
+import { rateLimitRequests, requestLimits } from '../rate-limit/middleware.js';
+import { loadTrustedDocuments, requireTrustedDocuments } from '../persisted-queries/trusted-documents.js';
 
 /** A running gateway. */
 export interface Gateway {
@@ -28,6 +37,8 @@ export interface Gateway {
   readonly port: number;
   readonly metrics: GatewayMetrics;
   readonly clients: ServiceClients;
+  /** The connection to Redis for shared state, or null on the in-memory stand-ins. */
+  readonly redis: RedisConnection | null;
   /** Stops accepting requests, lets those in flight finish, then closes every channel. */
   stop(): Promise<void>;
 }
@@ -36,6 +47,10 @@ export interface StartGatewayOptions {
   logger?: Logger;
   /** Record process metrics (CPU, memory, event loop); off when several gateways share a process. */
   processMetrics?: boolean;
+  /** The clock of the in-memory stand-ins for Redis (cache and persisted-query expiry). */
+  now?: () => number;
+  /** The clock access tokens are checked against (`exp`, `nbf`) and the JWKS cache ages by. */
+  tokenClock?: () => number;
 }
 
 /**
@@ -46,11 +61,21 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const logger = options.logger ?? createGatewayLogger(config.logLevel);
   const metrics = new GatewayMetrics({ processMetrics: options.processMetrics ?? true });
   const clients = createServiceClients(config.serviceAddresses, metrics);
-  const tokens = new TokenVerifier(config.tokens);
+  const tokens = new TokenVerifier(config.tokens, { keys: config.tokenKeys, now: options.tokenClock });
+  const shared = await createSharedState(config, { registry: metrics.registry, logger, now: options.now });
+  const trustedDocuments =
+    config.persistedQueries.mode === 'trusted' && config.persistedQueries.trustedDocumentsFile
+      ? loadTrustedDocuments(config.persistedQueries.trustedDocumentsFile)
+      : null;
 
   const app = express();
   app.disable('x-powered-by');
+  // X-Forwarded-For sets req.ip only when it comes from a proxy TRUST_PROXY names.
+  app.set('trust proxy', config.trustProxy);
+  // First, so that every response (probes, scrapes, refused bodies) is counted and carries a request id.
+  app.use(httpTelemetry(metrics));
   const httpServer = createServer(app);
+  answerClientErrors(httpServer);
 
   const apollo = new ApolloServer<GatewayContext>({
     schema: buildSchema(),
@@ -65,13 +90,19 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) => formatGatewayError(formatted, error, config.production),
     logger,
+    // Automatic persisted queries, shared by replicas through Redis. Trusted-documents
+    // mode fills in listed documents itself, before Apollo Server sees the request.
+    persistedQueries:
+      config.persistedQueries.mode === 'apq' ? { cache: shared.persistedQueries, ttl: config.persistedQueries.ttlSeconds } : false,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // On stop: refuse new connections, let requests in flight finish within the grace period.
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
       degradedErrorsPlugin<GatewayContext>(config.production),
       errorLoggingPlugin(logger),
+      telemetryPlugin<GatewayContext>(metrics, logger),
     ],
   });
   await apollo.start();
@@ -80,7 +111,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    const report = await readiness(clients);
+    const redis = shared.redis;
+    const report = await readiness(clients, 1_000, redis ? { redis: async () => (await redis.ping()) === 'PONG' } : {});
     res.status(report.ready ? 200 : 503).json(report);
   });
   app.get('/metrics', async (_req, res) => {
@@ -88,18 +120,27 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   });
   app.use(
     '/graphql',
+    graphqlOperationSpan('/graphql'),
     cors(config.corsOrigins === '*' ? {} : { origin: config.corsOrigins }),
+    rateLimitRequests(shared.rateLimits, async (req) => (await tokens.viewerFromHeader(req.headers.authorization))?.id ?? null),
     express.json({ limit: config.maxBodyBytes }),
+    ...(trustedDocuments ? [requireTrustedDocuments(trustedDocuments)] : []),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const viewer = await tokens.viewerFromHeader(req.headers.authorization);
-        const services = createServiceApis(clients, { rpcTimeoutMs: config.rpcTimeoutMs });
+        const services = createServiceApis(clients, {
+          rpcTimeoutMs: config.rpcTimeoutMs,
+          // Services act on this identity only because the service secret vouches for it.
+          metadata: identityMetadata(config.serviceSecret, viewer && { userId: viewer.id, roles: viewer.roles }),
+        });
         return {
           viewer,
           signedIn: new Set<string>(),
           services,
-          loaders: createLoaders(services, viewer),
+          loaders: createLoaders(services, viewer, metrics.onLoaderBatch),
           degraded: new DegradedErrors(),
+          profiles: shared.profiles,
+          limits: requestLimits(shared.rateLimits, req),
         };
       },
     }),
@@ -118,10 +159,12 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     port,
     metrics,
     clients,
+    redis: shared.redis,
     async stop() {
       await apollo.stop();
       await closeHttp(httpServer);
       closeServiceClients(clients);
+      await shared.close();
     },
   };
 }

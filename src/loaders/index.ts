@@ -4,7 +4,7 @@ import type { FollowStats, UserIdPage } from '../../generated/proto/pinstack/rel
 import type { User } from '../../generated/proto/pinstack/users/v1/users.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { ServiceApis } from '../grpc/service-apis.js';
-import { keyedLoader, orderedLoader, pageLoader, type PageKey } from './keyed.js';
+import { keyedLoader, orderedLoader, pageLoader, type BatchObserver, type PageKey } from './keyed.js';
 
 /** How many recommendations a profile shows. */
 export const RECOMMENDATIONS_LIMIT = 10;
@@ -37,11 +37,16 @@ export interface Loaders {
 
 export type { PageKey } from './keyed.js';
 
-/** Builds the loaders of one request for `viewer`. */
-export function createLoaders(services: ServiceApis, viewer: Viewer | null): Loaders {
+/**
+ * Builds the loaders of one request for `viewer`. Each batch is traced as
+ * `dataloader.batch <loader>` and, with `onBatch`, counted by its size.
+ */
+export function createLoaders(services: ServiceApis, viewer: Viewer | null, onBatch?: BatchObserver): Loaders {
+  const named = (name: keyof Loaders) => ({ name, onBatch });
   const postsById = keyedLoader(
     async (ids) => (await services.posts.batchGetPosts({ ids })).posts,
     (post) => post.id,
+    named('postsById'),
   );
   const pageRequests = (keys: readonly PageKey[]) =>
     keys.map((key) => ({ userId: key.id, pageSize: key.first, pageToken: key.after }));
@@ -50,22 +55,25 @@ export function createLoaders(services: ServiceApis, viewer: Viewer | null): Loa
     usersById: keyedLoader(
       async (ids) => (await services.users.batchGetUsers({ ids })).users,
       (user) => user.id,
+      named('usersById'),
     ),
     postsById,
     likeStatsByPostId: keyedLoader(
       async (postIds) => (await services.posts.batchGetLikeStats({ postIds, viewerId: viewer?.id ?? '' })).stats,
       (stats) => stats.postId,
+      named('likeStatsByPostId'),
     ),
     followStatsByUserId: keyedLoader(
       async (userIds) => (await services.relations.batchGetFollowStats({ userIds })).stats,
       (stats) => stats.userId,
+      named('followStatsByUserId'),
     ),
     viewerFollowsUserId: orderedLoader(async (userIds) => {
       if (!viewer) return userIds.map(() => false);
       const { statuses } = await services.relations.batchGetFollowStatus({ followerId: viewer.id, userIds });
       const following = new Set(statuses.filter((status) => status.following).map((status) => status.userId));
       return userIds.map((id) => following.has(id));
-    }),
+    }, named('viewerFollowsUserId')),
     postsByAuthor: pageLoader(async (keys) => {
       const { pages } = await services.posts.batchListPostsByAuthor(
         { requests: keys.map((key) => ({ authorId: key.id, pageSize: key.first, pageToken: key.after })) },
@@ -74,14 +82,16 @@ export function createLoaders(services: ServiceApis, viewer: Viewer | null): Loa
       // The pages carry whole posts: later `post(id)` reads need no second RPC.
       for (const page of pages) for (const post of page.posts) postsById.prime(post.id, post);
       return pages;
-    }),
+    }, named('postsByAuthor')),
     followersOf: pageLoader(
       async (keys) =>
         (await services.relations.batchListFollowers({ requests: pageRequests(keys) }, { fields: { page_token: 'after' } })).pages,
+      named('followersOf'),
     ),
     followingOf: pageLoader(
       async (keys) =>
         (await services.relations.batchListFollowing({ requests: pageRequests(keys) }, { fields: { page_token: 'after' } })).pages,
+      named('followingOf'),
     ),
     recommendationsFor: orderedLoader(async (userIds) => {
       const { recommendations } = await services.recommendations.batchGetRecommendations({
@@ -90,6 +100,6 @@ export function createLoaders(services: ServiceApis, viewer: Viewer | null): Loa
       });
       const byUser = new Map(recommendations.map((entry) => [entry.userId, entry.recommendedUserIds]));
       return userIds.map((id) => byUser.get(id) ?? []);
-    }),
+    }, named('recommendationsFor')),
   };
 }

@@ -1,7 +1,28 @@
 import DataLoader from 'dataloader';
+import { traceLoaderBatch } from '../telemetry/tracing.js';
 
 /** Largest batch sent in one RPC; services cap their batch requests at 500 ids. */
 export const MAX_BATCH_SIZE = 500;
+
+/** Largest number of pages asked for in one batched list RPC; services cap them at 100. */
+export const MAX_PAGES_PER_BATCH = 100;
+
+/** Told of every batch a loader sends: its name and how many keys it carries. */
+export type BatchObserver = (loader: string, size: number) => void;
+
+/** How a loader reports its batches: traced as `dataloader.batch <name>` and passed to `onBatch`. */
+export interface LoaderObservation {
+  /** The loader's name, as in `Loaders` (`usersById`). */
+  name: string;
+  onBatch?: BatchObserver;
+}
+
+/** Runs one batch of `size` keys, observed when the loader is named. */
+function observe<T>(observation: LoaderObservation | undefined, size: number, run: () => Promise<T>): Promise<T> {
+  if (!observation) return run();
+  observation.onBatch?.(observation.name, size);
+  return traceLoaderBatch(observation.name, size, run);
+}
 
 /**
  * A DataLoader over a batch RPC whose reply is an unordered list of found items:
@@ -11,10 +32,11 @@ export const MAX_BATCH_SIZE = 500;
 export function keyedLoader<V>(
   fetch: (ids: string[]) => Promise<readonly V[]>,
   keyOf: (item: V) => string,
+  observation?: LoaderObservation,
 ): DataLoader<string, V | null> {
   return new DataLoader<string, V | null>(
     async (ids) => {
-      const items = await fetch([...ids]);
+      const items = await observe(observation, ids.length, () => fetch([...ids]));
       const byKey = new Map(items.map((item) => [keyOf(item), item]));
       return ids.map((id) => byKey.get(id) ?? null);
     },
@@ -23,8 +45,8 @@ export function keyedLoader<V>(
 }
 
 /** A DataLoader over a batch RPC that answers one value per key, in key order. */
-export function orderedLoader<V>(fetch: (ids: string[]) => Promise<V[]>): DataLoader<string, V> {
-  return new DataLoader<string, V>((ids) => fetch([...ids]), { maxBatchSize: MAX_BATCH_SIZE });
+export function orderedLoader<V>(fetch: (ids: string[]) => Promise<V[]>, observation?: LoaderObservation): DataLoader<string, V> {
+  return new DataLoader<string, V>((ids) => observe(observation, ids.length, () => fetch([...ids])), { maxBatchSize: MAX_BATCH_SIZE });
 }
 
 /** One page request of a batched list RPC. */
@@ -39,13 +61,16 @@ export interface PageKey {
  * in request order. Keys are compared by value, so the same page asked for by
  * two fields is fetched once.
  */
-export function pageLoader<P>(fetch: (keys: readonly PageKey[]) => Promise<readonly P[]>): DataLoader<PageKey, P, string> {
+export function pageLoader<P>(
+  fetch: (keys: readonly PageKey[]) => Promise<readonly P[]>,
+  observation?: LoaderObservation,
+): DataLoader<PageKey, P, string> {
   return new DataLoader<PageKey, P, string>(
     async (keys) => {
-      const pages = await fetch(keys);
+      const pages = await observe(observation, keys.length, () => fetch(keys));
       if (pages.length !== keys.length) throw new Error(`expected ${keys.length} pages, got ${pages.length}`);
       return pages;
     },
-    { maxBatchSize: MAX_BATCH_SIZE, cacheKeyFn: (key) => `${key.id}\u0000${key.first}\u0000${key.after}` },
+    { maxBatchSize: MAX_PAGES_PER_BATCH, cacheKeyFn: (key) => `${key.id}\u0000${key.first}\u0000${key.after}` },
   );
 }

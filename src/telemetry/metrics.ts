@@ -8,6 +8,9 @@ const GRPC_CODE_NAMES = Object.fromEntries(
     .map(([name, value]) => [value as number, name]),
 ) as Record<number, string>;
 
+/** Most distinct operation names kept as label values; see `GatewayMetrics.operationLabel`. */
+export const MAX_OPERATION_NAMES = 200;
+
 /**
  * The gateway's Prometheus metrics. Each gateway instance owns its registry,
  * so several can run in one process (as the tests do) without clashing.
@@ -31,9 +34,78 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  /** HTTP requests by method, route (`/graphql`, `/healthz`, ...; `other` for any other path) and status code. */
+  readonly httpRequests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route and status code.',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from receiving an HTTP request to finishing its response, by method, route and status code.',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  /**
+   * GraphQL operations by name, type and outcome (`success`, `partial`: data
+   * with errors, `error`: no data). See `operationLabel` for which names become labels.
+   */
+  readonly graphqlOperations = new Counter({
+    name: 'graphql_operations_total',
+    help: 'GraphQL operations executed, by operation name, type and outcome.',
+    labelNames: ['operation_name', 'operation_type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly graphqlDuration = new Histogram({
+    name: 'graphql_operation_duration_seconds',
+    help: 'Duration of GraphQL operations, by operation name and type.',
+    labelNames: ['operation_name', 'operation_type'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  /** Keys per DataLoader batch, by loader (`usersById`): one batch is one RPC. */
+  readonly dataLoaderBatchSize = new Histogram({
+    name: 'gateway_dataloader_batch_size',
+    help: 'Keys sent in one DataLoader batch (one batch RPC), by loader.',
+    labelNames: ['loader'] as const,
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+    registers: [this.registry],
+  });
+
+  /** Operation names that have become label values, up to `MAX_OPERATION_NAMES`. */
+  private readonly operationNames = new Set<string>();
+
   constructor({ processMetrics = true }: { processMetrics?: boolean } = {}) {
     if (processMetrics) collectDefaultMetrics({ register: this.registry });
   }
+
+  /**
+   * The label value for an operation name. Only names of operations that
+   * parsed and validated against the schema can become labels, and only the
+   * first `MAX_OPERATION_NAMES` of them: any client can send any name, and
+   * each new label value is a new series kept for the life of the process.
+   * Unnamed operations are `anonymous`; documents that do not validate are
+   * `unknown`; names past the limit are `other`.
+   */
+  operationLabel(name: string | null | undefined, validated: boolean): string {
+    if (!validated) return 'unknown';
+    if (!name) return 'anonymous';
+    if (this.operationNames.has(name)) return name;
+    if (this.operationNames.size >= MAX_OPERATION_NAMES) return 'other';
+    this.operationNames.add(name);
+    return name;
+  }
+
+  /** Records one DataLoader batch; pass it to the loaders of each request. */
+  readonly onLoaderBatch = (loader: string, size: number): void => {
+    this.dataLoaderBatchSize.observe({ loader }, size);
+  };
 
   /** An observer for one service's client that records its calls here. */
   grpcObserver(service: string): UnaryCallObserver {

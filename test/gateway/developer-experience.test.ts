@@ -30,7 +30,15 @@ describe('in development', () => {
 describe('in production', () => {
   let stack: TestStack;
   before(async () => {
-    stack = await startStack({ env: { NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-that-is-long-enough-0123' } });
+    stack = await startStack({
+      env: {
+        NODE_ENV: 'production',
+        JWT_SECRET: 'a-production-secret-that-is-long-enough-0123',
+        JWT_ISSUER: 'https://auth.pinstack.example',
+        JWT_AUDIENCE: 'pinstack-gateway-production',
+        SERVICE_SECRET: 'a-production-service-secret-long-enough-4567',
+      },
+    });
   });
   after(() => stack.stop());
 

@@ -9,7 +9,8 @@ import { UsersServiceService } from '../../generated/proto/pinstack/users/v1/use
 import { MemoryCredentialsRepository, MemoryRefreshTokensRepository } from '../../services/auth/memory-repository.js';
 import { seedCredentials } from '../../services/auth/seed.js';
 import { createAuthService, INVALID_CREDENTIALS_MESSAGE } from '../../services/auth/service.js';
-import { hashRefreshToken, REFRESH_TOKEN_TTL_MS } from '../../services/auth/tokens.js';
+import { LoginThrottle } from '../../services/auth/login-throttle.js';
+import { hashRefreshToken, INVALID_REFRESH_TOKEN_MESSAGE, REFRESH_TOKEN_TTL_MS } from '../../services/auth/tokens.js';
 import { createUnaryClient, type UnaryClient } from '../../services/common/client.js';
 import { FIELD_VIOLATION_METADATA_KEY } from '../../services/common/errors.js';
 import { DEFAULT_SEED, type SeedConfig } from '../../services/common/seed-config.js';
@@ -232,6 +233,74 @@ describe('AuthService without a users service', () => {
   });
 });
 
+describe('AuthService sign-in throttling and token refresh, with a controlled clock', () => {
+  let server: RunningServer;
+  let auth: UnaryClient<typeof AuthServiceService>;
+  let unreachable: UnaryClient<typeof UsersServiceService>;
+  let now = new Date('2026-11-01T00:00:00.000Z').getTime();
+  const waits: number[] = [];
+
+  before(async () => {
+    unreachable = createUnaryClient(UsersServiceService, '127.0.0.1:1');
+    server = await startServer({
+      name: 'auth',
+      address: '127.0.0.1:0',
+      services: [
+        createAuthService({
+          credentials: new MemoryCredentialsRepository(await seedCredentials(SEED)),
+          refreshTokens: new MemoryRefreshTokensRepository(),
+          users: unreachable.api,
+          tokens: TOKENS,
+          now: () => new Date(now),
+          loginThrottle: new LoginThrottle({
+            now: () => now,
+            wait: async (ms) => {
+              waits.push(ms);
+            },
+          }),
+        }),
+      ],
+    });
+    auth = createUnaryClient(AuthServiceService, server.address);
+  });
+
+  after(async () => {
+    auth.close();
+    unreachable.close();
+    await server.shutdown();
+  });
+
+  it('holds back sign-ins for an account after five failures, right password or not, until one succeeds', async () => {
+    const attempt = (password: string) => auth.api.login({ email: 'user1@example.com', password });
+    for (let failure = 0; failure < 5; failure++) await assertRpcError(attempt('wrong password'), status.UNAUTHENTICATED);
+    assert.deepEqual(waits, []);
+    await assertRpcError(attempt('wrong password'), status.UNAUTHENTICATED);
+    await attempt(SEED.demoPassword);
+    assert.deepEqual(waits, [500, 1_000]);
+    await attempt(SEED.demoPassword);
+    assert.deepEqual(waits, [500, 1_000], 'the success cleared the count');
+  });
+
+  it('a refresh token past its 30 days is refused', async () => {
+    const { tokens } = await auth.api.login({ email: 'user2@example.com', password: SEED.demoPassword });
+    now += REFRESH_TOKEN_TTL_MS;
+    const refused = await assertRpcError(auth.api.refreshToken({ refreshToken: tokens!.refreshToken }), status.UNAUTHENTICATED);
+    assert.equal(refused.details, INVALID_REFRESH_TOKEN_MESSAGE);
+  });
+
+  it('a refreshed pair continues the family, and its access token is signed at the controlled time', async () => {
+    const { tokens } = await auth.api.login({ email: 'user2@example.com', password: SEED.demoPassword });
+    const { userId, tokens: next } = await auth.api.refreshToken({ refreshToken: tokens!.refreshToken });
+    assert.equal(userId, 'usr_2');
+    const { payload } = await jwtVerify(next!.accessToken, KEY, {
+      issuer: TOKENS.issuer,
+      audience: TOKENS.audience,
+      currentDate: new Date(now),
+    });
+    assert.equal(payload.iat, Math.floor(now / 1000));
+  });
+});
+
 describe('refresh-token storage', () => {
   it('lets a token be used once and revokes a whole family at once', async () => {
     const repository = new MemoryRefreshTokensRepository();
@@ -262,7 +331,7 @@ describe('auth main', () => {
     });
     await assert.rejects(run, (error: { code: number; stdout: string }) => {
       assert.equal(error.code, 1);
-      assert.match(error.stdout, /JWT_SECRET must be set in production/);
+      assert.match(error.stdout, /needs JWT_SECRET/);
       return true;
     });
   });

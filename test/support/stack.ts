@@ -4,7 +4,9 @@ import { createLogger } from '../../services/common/logger.js';
 import { DEFAULT_SEED, type SeedConfig } from '../../services/common/seed-config.js';
 import { startServer, type RunningServer } from '../../services/common/server.js';
 import type { ServiceEnvironment, ServiceSetup } from '../../services/common/setup.js';
-import { setupAuthService } from '../../services/auth/setup.js';
+import { setupAuthService, type AuthServiceSetup } from '../../services/auth/setup.js';
+import type { SigningKeys } from '../../services/auth/signing-keys.js';
+import { serviceIdentityFromEnv } from '../../services/common/identity.js';
 import { setupNotificationsService } from '../../services/notifications/setup.js';
 import { setupPostsService } from '../../services/posts/setup.js';
 import { setupRecommendationsService } from '../../services/recommendations/setup.js';
@@ -41,6 +43,8 @@ export interface StartStackOptions {
   seed?: SeedConfig;
   /** Environment for the gateway and the services (NODE_ENV, JWT_SECRET, ...). */
   env?: NodeJS.ProcessEnv;
+  /** The clock the gateway checks tokens and ages its JWKS cache by. */
+  tokenClock?: () => number;
 }
 
 /** The six reference services and a gateway, each on its own loopback port. */
@@ -49,6 +53,8 @@ export interface TestStack {
   readonly url: string;
   readonly gateway: Gateway;
   readonly servers: Record<ServiceName, RunningServer>;
+  /** The auth service's key pairs, when `JWT_ALG` is ES256 or RS256 (the gateway then verifies through its JWKS). */
+  readonly signingKeys: SigningKeys | undefined;
   /** RPCs received so far by every service, keyed `service.Method`. */
   callsByMethod(): Record<string, number>;
   totalCalls(): number;
@@ -58,6 +64,11 @@ export interface TestStack {
   signToken(claims: Record<string, unknown> & { sub: string }): Promise<string>;
   /** Stops one service (for failure tests); the gateway keeps running. */
   stopService(name: ServiceName): Promise<void>;
+  /**
+   * Starts another gateway (a second replica) on the same services, with `env`
+   * over the stack's environment; `stop()` stops it too.
+   */
+  startGateway(env?: NodeJS.ProcessEnv): Promise<Gateway>;
   stop(): Promise<void>;
 }
 
@@ -69,11 +80,16 @@ export async function startStack(options: StartStackOptions = {}): Promise<TestS
   const servers = {} as Record<ServiceName, RunningServer>;
   const closers: (() => Promise<void> | void)[] = [];
   const stopped = new Set<ServiceName>();
+  const serviceSecret = serviceIdentityFromEnv(env).secret;
+  let auth: AuthServiceSetup | undefined;
 
   for (const name of START_ORDER) {
     const logger = createLogger(name);
-    const setup = await SETUPS[name]({ seed, env, logger, address: (other) => addresses[other] });
-    const server = await startServer({ name, address: '127.0.0.1:0', services: setup.services, logger });
+    // In key-pair mode the auth service publishes its JWKS; a free port, like every other.
+    const serviceEnv = { JWKS_LISTEN_ADDR: '127.0.0.1:0', ...env };
+    const setup = await SETUPS[name]({ seed, env: serviceEnv, logger, address: (other) => addresses[other] });
+    if (name === 'auth') auth = setup;
+    const server = await startServer({ name, address: '127.0.0.1:0', services: setup.services, logger, serviceSecret });
     addresses[name] = server.address;
     servers[name] = server;
     closers.push(async () => {
@@ -82,9 +98,11 @@ export async function startStack(options: StartStackOptions = {}): Promise<TestS
     });
   }
 
-  const config = loadConfig({ ...env, PORT: '0', HOST: '127.0.0.1', ...addressEnv(addresses) });
-  const gateway = await startGateway(config, { processMetrics: false });
+  const jwksEnv = auth?.jwksUrl && !env.JWKS_URL ? { JWKS_URL: auth.jwksUrl } : {};
+  const config = loadConfig({ ...env, ...jwksEnv, PORT: '0', HOST: '127.0.0.1', ...addressEnv(addresses) });
+  const gateway = await startGateway(config, { processMetrics: false, tokenClock: options.tokenClock });
   const tokens = tokenConfigFromEnv(env);
+  const replicas: Gateway[] = [];
 
   const callsByMethod = () => {
     const calls: Record<string, number> = {};
@@ -98,6 +116,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<TestS
     url: gateway.url,
     gateway,
     servers,
+    signingKeys: auth?.signingKeys,
     callsByMethod,
     totalCalls: () => Object.values(callsByMethod()).reduce((sum, count) => sum + count, 0),
     async login(email) {
@@ -123,7 +142,14 @@ export async function startStack(options: StartStackOptions = {}): Promise<TestS
       stopped.add(name);
       await servers[name].shutdown(0);
     },
+    async startGateway(replicaEnv = {}) {
+      const replicaConfig = loadConfig({ ...env, ...jwksEnv, ...replicaEnv, PORT: '0', HOST: '127.0.0.1', ...addressEnv(addresses) });
+      const replica = await startGateway(replicaConfig, { processMetrics: false, tokenClock: options.tokenClock });
+      replicas.push(replica);
+      return replica;
+    },
     async stop() {
+      for (const replica of replicas) await replica.stop();
       await gateway.stop();
       for (const close of closers.reverse()) await close();
     },

@@ -1,0 +1,47 @@
+import { Counter, type Registry } from 'prom-client';
+
+/** Which shared store a cache counter is about. */
+export type CacheName = 'profile' | 'persisted_query';
+
+/**
+ * Counters for the state replicas share: cache hits, misses and errors, and
+ * rate-limit rejections. They live in the gateway's own registry, beside its
+ * other metrics, so `/metrics` shows them.
+ */
+export class SharedStateMetrics {
+  /** Lookups by cache and result: `hit`, `miss`, or `error` (the store failed and the request went on without it). */
+  readonly cacheLookups: Counter<'cache' | 'result'>;
+  /** Writes and invalidations that failed because the store did. */
+  readonly cacheWriteErrors: Counter<'cache' | 'operation'>;
+  /** Requests refused by a rate limit, by class. */
+  readonly rateLimitRejections: Counter<'class'>;
+  /** Limit checks the store could not answer, by class and by what was done (`allowed` fail-open, `refused` fail-closed). */
+  readonly rateLimitErrors: Counter<'class' | 'outcome'>;
+
+  constructor(registry: Registry) {
+    this.cacheLookups = new Counter({
+      name: 'gateway_cache_lookups_total',
+      help: 'Cache lookups by cache and result (hit, miss, error).',
+      labelNames: ['cache', 'result'] as const,
+      registers: [registry],
+    });
+    this.cacheWriteErrors = new Counter({
+      name: 'gateway_cache_write_errors_total',
+      help: 'Cache writes and invalidations that failed, by cache and operation.',
+      labelNames: ['cache', 'operation'] as const,
+      registers: [registry],
+    });
+    this.rateLimitRejections = new Counter({
+      name: 'gateway_rate_limit_rejections_total',
+      help: 'Requests refused with RATE_LIMITED, by limit class.',
+      labelNames: ['class'] as const,
+      registers: [registry],
+    });
+    this.rateLimitErrors = new Counter({
+      name: 'gateway_rate_limit_errors_total',
+      help: 'Rate-limit checks the store could not answer, by class and outcome (allowed when failing open, refused when failing closed).',
+      labelNames: ['class', 'outcome'] as const,
+      registers: [registry],
+    });
+  }
+}

@@ -1,0 +1,68 @@
+import type { Registry } from 'prom-client';
+import type { GatewayConfig } from '../config/index.js';
+import { MemoryPersistedQueryStore, RedisPersistedQueryStore, type PersistedQueryStore } from '../persisted-queries/store.js';
+import { RateLimits } from '../rate-limit/limiter.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { ProfileModel } from '../../resolvers/models.js';
+import { CacheAside } from './cache-aside.js';
+import { SharedStateMetrics } from './metrics.js';
+import { decodeProfile, encodeProfile, profileKey } from './profile-codec.js';
+import { closeRedis, connectRedis, describe, untilReady, type RedisConnection } from './redis.js';
+import { MemoryVersionedStore, RedisVersionedStore } from './versioned-store.js';
+
+/**
+ * What replicas share: the profile cache, the rate-limit counters and the
+ * automatic persisted queries. In Redis when `REDIS_URL` (or Sentinel or
+ * Cluster) is configured; otherwise in-memory stand-ins with the same
+ * interfaces, right for one process and for `npm start`.
+ */
+export interface SharedState {
+  /** The Redis connection, or null on the in-memory stand-ins. */
+  readonly redis: RedisConnection | null;
+  readonly profiles: CacheAside<ProfileModel>;
+  readonly rateLimits: RateLimits;
+  readonly persistedQueries: PersistedQueryStore;
+  readonly metrics: SharedStateMetrics;
+  close(): Promise<void>;
+}
+
+export interface SharedStateOptions {
+  registry: Registry;
+  logger: Logger;
+  /** The clock of the in-memory stand-ins' expiry (Redis keeps its own time). */
+  now?: () => number;
+}
+
+/** Sets up the shared state; with Redis, waits for it at most `REDIS_CONNECT_TIMEOUT_MS`. */
+export async function createSharedState(config: GatewayConfig, { registry, logger, now = Date.now }: SharedStateOptions): Promise<SharedState> {
+  const metrics = new SharedStateMetrics(registry);
+  const redis = config.redis ? connectRedis(config.redis, logger) : null;
+  if (redis && config.redis) await untilReady(redis, config.redis.connectTimeoutMs);
+  if (config.redis) {
+    logger.info({ redis: describe(config.redis), keyPrefix: config.redis.keyPrefix }, 'profile cache, rate limits and persisted queries in Redis, shared by every replica');
+  } else {
+    logger.warn(
+      'REDIS_URL is not set: profile cache, rate limits and persisted queries are in memory, per process; replicas will not share them',
+    );
+  }
+  const profiles = new CacheAside<ProfileModel>({
+    name: 'profile',
+    store: redis ? new RedisVersionedStore(redis) : new MemoryVersionedStore(now),
+    key: profileKey,
+    ttlMs: config.profileCacheTtlSeconds * 1000,
+    encode: encodeProfile,
+    decode: decodeProfile,
+    metrics,
+    logger,
+  });
+  return {
+    redis,
+    profiles,
+    rateLimits: new RateLimits(config.rateLimits, redis, metrics, logger),
+    persistedQueries: redis ? new RedisPersistedQueryStore(redis, metrics) : new MemoryPersistedQueryStore(metrics, now),
+    metrics,
+    async close() {
+      if (redis) await closeRedis(redis);
+    },
+  };
+}
