@@ -24,7 +24,8 @@
  * profile cache is off (PROFILE_CACHE_TTL_SECONDS=0), so every request fans out
  * to the services as a miss does. The two are printed side by side. Both use
  * REDIS_URL when it is set, the in-memory stand-ins otherwise. Rate limits are
- * off unless RATE_LIMIT_* are set, so that the load is not refused.
+ * set too high to refuse the load (unless RATE_LIMIT_* say otherwise), so that
+ * each request still pays for its limit check.
  *
  * Children log at `warn` unless LOG_LEVEL says otherwise; their last lines are
  * shown if one of them fails.
@@ -166,8 +167,16 @@ async function main(): Promise<void> {
   };
   const services = [];
   for (const service of await loadServices({})) services.push({ ...service, address: `127.0.0.1:${await port()}` });
-  // Rate limits would refuse the load itself; RATE_LIMIT_* in the environment still win.
-  const env = { RATE_LIMIT_ANONYMOUS: '0', RATE_LIMIT_SIGNED_IN: '0', RATE_LIMIT_LOGIN: '0', ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+  // Limits high enough never to refuse the load, so that every request still
+  // pays for its limit check as in production; RATE_LIMIT_* in the environment win.
+  const unreachable = `${1_000_000_000}/60`;
+  const env = {
+    RATE_LIMIT_ANONYMOUS: unreachable,
+    RATE_LIMIT_SIGNED_IN: unreachable,
+    RATE_LIMIT_LOGIN: unreachable,
+    ...process.env,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  };
   const stack = new LocalStack({ services, gateway: { host: '127.0.0.1', port: await port() }, env });
   // A second gateway on the same services with the profile cache off, for `profile-cold`.
   const cold = options.scenarios.some((scenario) => scenario.cacheOff)

@@ -24,7 +24,7 @@ import { graphqlOperationSpan } from '../telemetry/tracing.js';
 import { DegradedErrors, degradedErrorsPlugin } from './degraded-errors.js';
 import { answerClientErrors } from './client-errors.js';
 import { errorLoggingPlugin } from './error-logging.js';
-import { readiness } from './readiness.js';
+import { readiness, type ReadinessCheck } from './readiness.js';
 import { createSharedState } from '../cache/shared-state.js';
 import type { RedisConnection } from '../cache/redis.js';
 import { rateLimitRequests, requestLimits } from '../rate-limit/middleware.js';
@@ -112,7 +112,12 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   });
   app.get('/readyz', async (_req, res) => {
     const redis = shared.redis;
-    const report = await readiness(clients, 1_000, redis ? { redis: async () => (await redis.ping()) === 'PONG' } : {});
+    // Redis makes the gateway unready only when requests fail without it
+    // (rate limiting fails closed); otherwise it is reported as degraded.
+    const checks: Record<string, ReadinessCheck> = redis
+      ? { redis: { check: async () => (await redis.ping()) === 'PONG', required: config.rateLimits.failMode === 'closed' } }
+      : {};
+    const report = await readiness(clients, 1_000, checks);
     res.status(report.ready ? 200 : 503).json(report);
   });
   app.get('/metrics', async (_req, res) => {

@@ -97,7 +97,7 @@ describe('/metrics, /healthz and /readyz', () => {
     const readyz = stack.url.replace(/\/graphql$/, '/readyz');
     const ready = await fetch(readyz);
     assert.equal(ready.status, 200);
-    assert.deepEqual(await ready.json(), { ready: true, failing: [] });
+    assert.deepEqual(await ready.json(), { ready: true, failing: [], degraded: [] });
 
     await stack.stopService('recommendations');
     const notReady = await waitUntil('/readyz to report the stopped service', async () => {
@@ -105,7 +105,7 @@ describe('/metrics, /healthz and /readyz', () => {
       const body = (await response.json()) as { failing: string[] };
       return response.status === 503 ? body : undefined;
     });
-    assert.deepEqual(notReady, { ready: false, failing: ['recommendations'] });
+    assert.deepEqual(notReady, { ready: false, failing: ['recommendations'], degraded: [] });
   });
 
   it('operation names stop becoming label values after the first 200: the rest count as other', async () => {
