@@ -169,7 +169,7 @@ async function main(): Promise<void> {
   for (const service of await loadServices({})) services.push({ ...service, address: `127.0.0.1:${await port()}` });
   // Limits high enough never to refuse the load, so that every request still
   // pays for its limit check as in production; RATE_LIMIT_* in the environment win.
-  const unreachable = `${1_000_000_000}/60`;
+  const unreachable = `${100_000_000}/60`;
   const env = {
     RATE_LIMIT_ANONYMOUS: unreachable,
     RATE_LIMIT_SIGNED_IN: unreachable,
