@@ -31,8 +31,15 @@ const createPostArgs = z.object({
     title: rules.title,
     description: rules.description.nullish(),
     imageUrl: rules.httpUrl,
+    clientMutationId: rules.idempotencyKey.nullish(),
   }),
 });
+
+/** The request's `Idempotency-Key` header, checked like `clientMutationId`. */
+function idempotencyKeyHeader(context: GatewayContext): string | null {
+  if (context.idempotencyKey === null) return null;
+  return parseArgs(z.object({ 'Idempotency-Key': rules.idempotencyKey }), { 'Idempotency-Key': context.idempotencyKey })['Idempotency-Key'];
+}
 
 const updateProfileArgs = z.object({
   input: z
@@ -87,9 +94,19 @@ export const Mutation: MutationResolvers = {
   createPost: async (_parent, args, context) => {
     const viewer = requireViewer(context);
     const { input } = parseArgs(createPostArgs, args);
+    const idempotencyKey = input.clientMutationId ?? idempotencyKeyHeader(context);
     const { post } = await context.services.posts.createPost(
-      { authorId: viewer.id, title: input.title, description: input.description ?? '', imageUrl: input.imageUrl },
-      { fieldPrefix: 'input.' },
+      {
+        authorId: viewer.id,
+        title: input.title,
+        description: input.description ?? '',
+        imageUrl: input.imageUrl,
+        ...(idempotencyKey !== null ? { idempotencyKey } : {}),
+      },
+      {
+        fieldPrefix: 'input.',
+        fields: { idempotency_key: input.clientMutationId != null ? 'input.clientMutationId' : 'Idempotency-Key' },
+      },
     );
     if (!post) throw new InternalServerError('The posts service returned no post.');
     await context.profiles.invalidate([viewer.id]);

@@ -1,6 +1,6 @@
 import { responsePathAsArray } from 'graphql';
 import type { ProfileResolvers } from '../generated/graphql/resolvers-types.js';
-import { GatewayError } from '../src/errors.js';
+import { degradeNonCritical } from '../src/resilience/criticality.js';
 
 /**
  * Profile fields read the profile `Query.profile` loaded (from the cache or the
@@ -27,12 +27,10 @@ export const Profile: ProfileResolvers = {
     if (profile.followStats instanceof Error) throw profile.followStats;
     return profile.followStats.followingCount;
   },
-  // Recommendations are non-critical: when they fail the profile still renders,
-  // with an empty list and the error reported beside the data.
+  // Recommendations are non-critical (see SERVICE_CRITICALITY): when they fail
+  // the profile still renders, with an empty list and the error reported beside the data.
   recommendations: (profile, _args, context, info) => {
     if (!(profile.recommendations instanceof Error)) return profile.recommendations;
-    if (!(profile.recommendations instanceof GatewayError)) throw profile.recommendations;
-    context.degraded.report(profile.recommendations, responsePathAsArray(info.path));
-    return [];
+    return degradeNonCritical('recommendations', profile.recommendations, [], context.degraded, responsePathAsArray(info.path));
   },
 };

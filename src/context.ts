@@ -27,6 +27,11 @@ export interface GatewayContext {
   degraded: DegradedErrors;
   /** Profiles shared by every viewer and replica; writes through the gateway invalidate them. */
   profiles: CacheAside<ProfileModel>;
+  /**
+   * The request's `Idempotency-Key` header, or null: creating mutations pass it
+   * to their service, so a repeated request creates nothing new.
+   */
+  idempotencyKey: string | null;
   /** Limits resolvers apply themselves (login attempts). */
   limits: RequestLimits;
 }

@@ -30,6 +30,12 @@ export type AuthPayload = {
 };
 
 export type CreatePostInput = {
+  /**
+   * Optional idempotency key, up to 255 characters. Sending `createPost` again with
+   * the same key returns the post the first call created instead of a second one,
+   * so a client may retry after a lost answer. Overrides the `Idempotency-Key` header.
+   */
+  clientMutationId?: InputMaybe<Scalars['String']['input']>;
   /** Up to 5,000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
   /** An http(s) URL of up to 2,048 characters. */

@@ -2,6 +2,7 @@ import { seededPostId } from '../common/seed-config.js';
 import { indexAfter, mergeNewestFirst } from './merge.js';
 import {
   compareNewestFirst,
+  type CreatedPost,
   type LikeChange,
   type LikeCount,
   type NewPost,
@@ -22,6 +23,11 @@ export class MemoryPostRepository implements PostRepository {
   readonly #posts = new Map<string, PostRecord>();
   readonly #byAuthor = new Map<string, PostRecord[]>();
   readonly #likes = new Map<string, Set<string>>();
+  /**
+   * Posts by author and idempotency key. Kept for the life of the process,
+   * like the posts themselves; a deleted post's key still answers with it.
+   */
+  readonly #byIdempotencyKey = new Map<string, PostRecord>();
   #nextNumber = 1;
 
   constructor(seed: PostSeed = { posts: [], likes: [] }) {
@@ -69,13 +75,18 @@ export class MemoryPostRepository implements PostRepository {
     return mergeNewestFirst(runs, limit);
   }
 
-  async create(post: NewPost): Promise<PostRecord> {
+  async create(post: NewPost, idempotencyKey?: string): Promise<CreatedPost> {
+    // Keys are the author's own: one author's key never answers with another's post.
+    const keyed = idempotencyKey ? `${post.authorId}\u0000${idempotencyKey}` : undefined;
+    const earlier = keyed === undefined ? undefined : this.#byIdempotencyKey.get(keyed);
+    if (earlier) return { post: earlier, created: false };
     const record: PostRecord = { id: seededPostId(this.#nextNumber++), ...post };
+    if (keyed !== undefined) this.#byIdempotencyKey.set(keyed, record);
     this.#posts.set(record.id, record);
     const list = this.#byAuthor.get(record.authorId);
     if (list) list.splice(indexAfter(list, record), 0, record);
     else this.#byAuthor.set(record.authorId, [record]);
-    return record;
+    return { post: record, created: true };
   }
 
   async delete(id: string): Promise<PostRecord | undefined> {

@@ -41,6 +41,12 @@ export interface LikeChange {
   readonly likesCount: number;
 }
 
+/** The outcome of `create`: the post, and whether this call created it. */
+export interface CreatedPost {
+  readonly post: PostRecord;
+  readonly created: boolean;
+}
+
 export interface PostRepository {
   /** The posts that exist among `ids`, in the order of `ids`. */
   getMany(ids: readonly string[]): Promise<PostRecord[]>;
@@ -49,7 +55,12 @@ export interface PostRepository {
   listByAuthor(authorId: string, after: PostPosition | null, limit: number): Promise<PostRecord[]>;
   /** Up to `limit` posts by any of `authorIds`, newest first, strictly after `after`. */
   listByAuthors(authorIds: readonly string[], after: PostPosition | null, limit: number): Promise<PostRecord[]>;
-  create(post: NewPost): Promise<PostRecord>;
+  /**
+   * Creates `post`. With an `idempotencyKey` the author used before, creates
+   * nothing and returns the post that key created (`created: false`). The check
+   * and the insert are one step, so concurrent calls with one key create one post.
+   */
+  create(post: NewPost, idempotencyKey?: string): Promise<CreatedPost>;
   /** Removes a post with its likes; returns it, or undefined when there was none. */
   delete(id: string): Promise<PostRecord | undefined>;
   /**

@@ -11,7 +11,7 @@ import { bindService, type ServiceBinding } from '../common/server.js';
 import { positionFromToken, postCursor } from './cursors.js';
 import { silentLikeNotifier, type LikeNotifier } from './like-notifier.js';
 import type { PostRecord, PostRepository } from './repository.js';
-import { MAX_AUTHOR_PAGES, MAX_FEED_AUTHORS, batchIds, requireId, validateNewPost } from './validation.js';
+import { MAX_AUTHOR_PAGES, MAX_FEED_AUTHORS, batchIds, requireId, validateIdempotencyKey, validateNewPost } from './validation.js';
 
 export interface PostsServiceDeps {
   repository: PostRepository;
@@ -83,7 +83,13 @@ export function createPostsService({ repository, notifier = silentLikeNotifier, 
     async createPost(request, call) {
       requireActor(call, request.authorId, { field: 'author_id' });
       const fields = validateNewPost(request);
-      const post = await repository.create({ ...fields, createdAt: now() });
+      const key = validateIdempotencyKey(request.idempotencyKey ?? '');
+      const { post, created } = await repository.create({ ...fields, createdAt: now() }, key);
+      // A repeat must ask for the same post: a key reused for another one is a client bug,
+      // and answering with the first post would hide that the second was never created.
+      if (!created && (post.title !== fields.title || post.description !== fields.description || post.imageUrl !== fields.imageUrl)) {
+        throw invalidArgument('idempotency_key', 'idempotency_key was already used for a different post');
+      }
       return { post: toPost(post) };
     },
 

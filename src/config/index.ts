@@ -11,8 +11,10 @@ export interface GatewayConfig {
   port: number;
   /** Where each upstream service is dialled. */
   serviceAddresses: Record<ServiceName, string>;
-  /** Deadline given to every RPC, in milliseconds (`RPC_TIMEOUT_MS`). */
+  /** Longest deadline one RPC attempt may get, in milliseconds (`RPC_TIMEOUT_MS`); the request budget may cut it shorter. */
   rpcTimeoutMs: number;
+  /** Resilience policies for the calls to the services (`REQUEST_BUDGET_MS`, `RPC_RETRY_*`, `CIRCUIT_*`, `BULKHEAD_*`). */
+  resilience: ResilienceSettings;
   tokens: TokenConfig;
   /** Where access-token keys come from: `JWT_SECRET`, or the issuer's JWKS when `JWKS_URL` is set. */
   tokenKeys: VerificationKeys;
@@ -33,6 +35,26 @@ export interface GatewayConfig {
   /** Which proxies may set X-Forwarded-For (`TRUST_PROXY`), as Express's `trust proxy` takes it; false trusts none. */
   trustProxy: boolean | number | string;
   persistedQueries: PersistedQuerySettings;
+}
+
+/** How calls to the services are bounded, retried and shed; one set of settings applies to every service. */
+export interface ResilienceSettings {
+  /** `REQUEST_BUDGET_MS`: time one GraphQL request may spend on RPCs, from when its context is built. */
+  requestBudgetMs: number;
+  /** `RPC_RETRY_MAX_ATTEMPTS`: retries after the first attempt of an idempotent read; 0 turns retries off. */
+  retryMaxAttempts: number;
+  /** `RPC_RETRY_INITIAL_DELAY_MS`: first backoff before a retry; later ones grow exponentially, with jitter. */
+  retryInitialDelayMs: number;
+  /** `RPC_RETRY_MAX_DELAY_MS`: longest backoff before a retry. */
+  retryMaxDelayMs: number;
+  /** `CIRCUIT_CONSECUTIVE_FAILURES`: consecutive failed calls that open a service's breaker. */
+  circuitConsecutiveFailures: number;
+  /** `CIRCUIT_HALF_OPEN_AFTER_MS`: how long a breaker stays open before one probe call is let through. */
+  circuitHalfOpenAfterMs: number;
+  /** `BULKHEAD_MAX_CONCURRENT`: calls in flight to one service. */
+  bulkheadMaxConcurrent: number;
+  /** `BULKHEAD_MAX_QUEUED`: calls waiting for a slot of one service; more are refused at once. */
+  bulkheadMaxQueued: number;
 }
 
 /** How the gateway reaches Redis. */
@@ -118,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     port: integer(env, 'PORT', 4000, 0, 65_535),
     serviceAddresses,
     rpcTimeoutMs: integer(env, 'RPC_TIMEOUT_MS', 2_000, 1, 600_000),
+    resilience: resilienceSettings(env),
     tokens,
     tokenKeys,
     serviceSecret,
@@ -135,6 +158,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     },
     trustProxy: trustProxy(env.TRUST_PROXY),
     persistedQueries: persistedQuerySettings(env),
+  };
+}
+
+function resilienceSettings(env: NodeJS.ProcessEnv): ResilienceSettings {
+  const retryInitialDelayMs = integer(env, 'RPC_RETRY_INITIAL_DELAY_MS', 25, 1, 60_000);
+  return {
+    requestBudgetMs: integer(env, 'REQUEST_BUDGET_MS', 2_000, 1, 600_000),
+    retryMaxAttempts: integer(env, 'RPC_RETRY_MAX_ATTEMPTS', 2, 0, 10),
+    retryInitialDelayMs,
+    retryMaxDelayMs: integer(env, 'RPC_RETRY_MAX_DELAY_MS', 250, retryInitialDelayMs, 60_000),
+    circuitConsecutiveFailures: integer(env, 'CIRCUIT_CONSECUTIVE_FAILURES', 5, 1, 1_000),
+    circuitHalfOpenAfterMs: integer(env, 'CIRCUIT_HALF_OPEN_AFTER_MS', 5_000, 1, 3_600_000),
+    bulkheadMaxConcurrent: integer(env, 'BULKHEAD_MAX_CONCURRENT', 64, 1, 100_000),
+    bulkheadMaxQueued: integer(env, 'BULKHEAD_MAX_QUEUED', 256, 0, 1_000_000),
   };
 }
 

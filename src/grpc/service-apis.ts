@@ -1,6 +1,8 @@
 import { Metadata } from '@grpc/grpc-js';
+import { isBrokenCircuitError, isBulkheadRejectedError } from 'cockatiel';
 import type { ServiceName } from '../../services/common/addresses.js';
-import { fromGrpcError, isGrpcServiceError, type FieldNaming } from '../errors.js';
+import { fromGrpcError, isGrpcServiceError, ServiceUnavailableError, type FieldNaming } from '../errors.js';
+import { isIdempotentRead, type ServicePolicies } from '../resilience/policies.js';
 import type { ServiceClients } from './service-clients.js';
 
 
@@ -14,31 +16,50 @@ type RequestApi<A> = {
 export type ServiceApis = { readonly [K in ServiceName]: RequestApi<ServiceClients[K]['api']> };
 
 export interface RequestCallSettings {
-  /** Milliseconds each RPC may take. */
+  /** The policies of every service, shared by all requests of a gateway. */
+  policies: ServicePolicies;
+  /** When the request's time budget runs out (ms since the epoch); no RPC deadline goes past it. */
+  budgetEndsAt: number;
+  /** Longest deadline of one attempt, in milliseconds, even when more budget is left. */
   rpcTimeoutMs: number;
   /** Sent with every call (identity, tracing). */
   metadata?: Metadata;
 }
 
 /**
- * Wraps the shared clients for one request: every call gets a deadline, and a
- * gRPC failure becomes the gateway error a client should see (SERVICE_UNAVAILABLE
- * naming the service, BAD_USER_INPUT naming the argument, ...).
+ * Wraps the shared clients for one request. Every call runs through its
+ * service's policies (retries for idempotent reads, the shared breaker and
+ * bulkhead) and carries a gRPC deadline cut from what is left of the request's
+ * budget; a failure becomes the gateway error a client should see
+ * (SERVICE_UNAVAILABLE naming the service, BAD_USER_INPUT naming the argument, ...).
  */
 export function createServiceApis(clients: ServiceClients, settings: RequestCallSettings): ServiceApis {
+  // Wall-clock time, as the gRPC deadline is an absolute wall-clock time.
+  const now = Date.now;
   const apis: Record<string, Record<string, unknown>> = {};
-  for (const [service, client] of Object.entries(clients)) {
+  for (const [service, client] of Object.entries(clients) as [ServiceName, ServiceClients[ServiceName]][]) {
+    const policy = settings.policies[service];
     const methods: Record<string, unknown> = {};
     for (const [name, method] of Object.entries(client.api as Record<string, (req: unknown, opts: object) => Promise<unknown>>)) {
+      const policyFor = isIdempotentRead(name) ? policy.read : policy.write;
       methods[name] = async (request: unknown, errorOptions: FieldNaming = {}) => {
         try {
-          return await method(request, {
-            deadline: Date.now() + settings.rpcTimeoutMs,
-            // A copy per call: grpc-js may add to the metadata it is given.
-            metadata: settings.metadata?.clone() ?? new Metadata(),
+          return await policyFor.execute(() => {
+            const left = settings.budgetEndsAt - now();
+            // The budget is spent (by earlier attempts, or a long wait for a slot):
+            // fail without a call the service could not finish in time anyway.
+            if (left <= 0) throw new ServiceUnavailableError(service, new Error(`request budget spent before ${name}`));
+            return method(request, {
+              deadline: now() + Math.min(left, settings.rpcTimeoutMs),
+              // A copy per call: grpc-js may add to the metadata it is given.
+              metadata: settings.metadata?.clone() ?? new Metadata(),
+            });
           });
         } catch (error) {
           if (isGrpcServiceError(error)) throw fromGrpcError(error, service, errorOptions);
+          // The breaker is open (or its half-open probe is already out), or the
+          // service's bulkhead is full: answer at once instead of waiting on it.
+          if (isBrokenCircuitError(error) || isBulkheadRejectedError(error)) throw new ServiceUnavailableError(service, error);
           throw error;
         }
       };

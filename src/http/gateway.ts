@@ -5,16 +5,18 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express, { type ErrorRequestHandler } from 'express';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { identityMetadata } from '../../services/common/identity.js';
 import { TokenVerifier } from '../auth/verify-token.js';
+import type { Viewer } from '../auth/viewer.js';
 import type { GatewayConfig } from '../config/index.js';
 import type { GatewayContext } from '../context.js';
 import { formatGatewayError, GatewayErrorCode } from '../errors.js';
 import { createServiceApis } from '../grpc/service-apis.js';
 import { closeServiceClients, createServiceClients, type ServiceClients } from '../grpc/service-clients.js';
 import { createLoaders } from '../loaders/index.js';
+import { createServicePolicies, type ServicePolicies } from '../resilience/policies.js';
 import { buildSchema } from '../schema.js';
 import { GatewayMetrics } from '../telemetry/metrics.js';
 import { createGatewayLogger, type Logger } from '../telemetry/logger.js';
@@ -37,6 +39,8 @@ export interface Gateway {
   readonly port: number;
   readonly metrics: GatewayMetrics;
   readonly clients: ServiceClients;
+  /** Each service's breaker, bulkhead and retry policy, shared by every request. */
+  readonly policies: ServicePolicies;
   /** The connection to Redis for shared state, or null on the in-memory stand-ins. */
   readonly redis: RedisConnection | null;
   /** Stops accepting requests, lets those in flight finish, then closes every channel. */
@@ -61,12 +65,25 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const logger = options.logger ?? createGatewayLogger(config.logLevel);
   const metrics = new GatewayMetrics({ processMetrics: options.processMetrics ?? true });
   const clients = createServiceClients(config.serviceAddresses, metrics);
+  // Breakers and bulkheads are shared by every request: a service's health is learnt across requests.
+  const policies = createServicePolicies(config.resilience, metrics.onBreakerState);
   const tokens = new TokenVerifier(config.tokens, { keys: config.tokenKeys, now: options.tokenClock });
   const shared = await createSharedState(config, { registry: metrics.registry, logger, now: options.now });
   const trustedDocuments =
     config.persistedQueries.mode === 'trusted' && config.persistedQueries.trustedDocumentsFile
       ? loadTrustedDocuments(config.persistedQueries.trustedDocumentsFile)
       : null;
+
+  // The rate limiter and the context both need the viewer: verify each token once per request.
+  const viewers = new WeakMap<IncomingMessage, Promise<Viewer | null>>();
+  const viewerOf = (req: IncomingMessage): Promise<Viewer | null> => {
+    let viewer = viewers.get(req);
+    if (!viewer) {
+      viewer = tokens.viewerFromHeader(req.headers.authorization);
+      viewers.set(req, viewer);
+    }
+    return viewer;
+  };
 
   const app = express();
   app.disable('x-powered-by');
@@ -127,13 +144,17 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     '/graphql',
     graphqlOperationSpan('/graphql'),
     cors(config.corsOrigins === '*' ? {} : { origin: config.corsOrigins }),
-    rateLimitRequests(shared.rateLimits, async (req) => (await tokens.viewerFromHeader(req.headers.authorization))?.id ?? null),
+    rateLimitRequests(shared.rateLimits, async (req) => (await viewerOf(req))?.id ?? null),
     express.json({ limit: config.maxBodyBytes }),
     ...(trustedDocuments ? [requireTrustedDocuments(trustedDocuments)] : []),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
-        const viewer = await tokens.viewerFromHeader(req.headers.authorization);
+        // The request's time budget starts now; every RPC deadline is cut from what is left of it.
+        const budgetEndsAt = Date.now() + config.resilience.requestBudgetMs;
+        const viewer = await viewerOf(req);
         const services = createServiceApis(clients, {
+          policies,
+          budgetEndsAt,
           rpcTimeoutMs: config.rpcTimeoutMs,
           // Services act on this identity only because the service secret vouches for it.
           metadata: identityMetadata(config.serviceSecret, viewer && { userId: viewer.id, roles: viewer.roles }),
@@ -144,6 +165,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
           services,
           loaders: createLoaders(services, viewer, metrics.onLoaderBatch),
           degraded: new DegradedErrors(),
+          idempotencyKey: idempotencyKeyHeader(req.headers['idempotency-key']),
           profiles: shared.profiles,
           limits: requestLimits(shared.rateLimits, req),
         };
@@ -164,6 +186,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     port,
     metrics,
     clients,
+    policies,
     redis: shared.redis,
     async stop() {
       await apollo.stop();
@@ -172,6 +195,12 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       await shared.close();
     },
   };
+}
+
+/** The `Idempotency-Key` header's value, or null when absent or empty; a repeated header counts once. */
+function idempotencyKeyHeader(value: string | string[] | undefined): string | null {
+  const key = (Array.isArray(value) ? value[0] : value)?.trim();
+  return key ? key : null;
 }
 
 /** Malformed or oversized bodies get a GraphQL-shaped JSON error instead of Express's HTML page. */

@@ -1,5 +1,5 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { UnaryCallObserver } from '../grpc/unary-client.js';
 
 const GRPC_CODE_NAMES = Object.fromEntries(
@@ -31,6 +31,17 @@ export class GatewayMetrics {
     help: 'Duration of RPCs to upstream services, by service and method.',
     labelNames: ['service', 'method'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  /**
+   * The state of each service's circuit breaker: 0 closed (calls flow), 1 open
+   * (calls fail at once), 2 half-open (one probe call is out), 3 isolated (held open by hand).
+   */
+  readonly circuitBreakerState = new Gauge({
+    name: 'gateway_circuit_breaker_state',
+    help: 'Circuit breaker state per upstream service: 0 closed, 1 open, 2 half-open, 3 isolated.',
+    labelNames: ['service'] as const,
     registers: [this.registry],
   });
 
@@ -105,6 +116,11 @@ export class GatewayMetrics {
   /** Records one DataLoader batch; pass it to the loaders of each request. */
   readonly onLoaderBatch = (loader: string, size: number): void => {
     this.dataLoaderBatchSize.observe({ loader }, size);
+  };
+
+  /** Records a breaker's new state; pass it to `createServicePolicies`. */
+  readonly onBreakerState = (service: string, state: number): void => {
+    this.circuitBreakerState.set({ service }, state);
   };
 
   /** An observer for one service's client that records its calls here. */

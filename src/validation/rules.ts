@@ -47,3 +47,6 @@ export const searchQuery = z.string().trim().min(1, 'must not be empty').max(100
 
 /** Arguments of a Relay-style connection field. */
 export const pageArgs = z.object({ first, after: cursor });
+
+/** An idempotency key (`clientMutationId`, `Idempotency-Key`): any text a client chooses, up to 255 characters. */
+export const idempotencyKey = z.string().trim().min(1, 'must not be empty').max(255, 'must be at most 255 characters');

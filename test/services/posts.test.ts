@@ -219,6 +219,19 @@ describe('posts service: writing', () => {
     });
   }
 
+  it('concurrent createPost calls with one idempotency key create one post and all answer with it', async () => {
+    const request = { ...valid, title: 'Sent three times', idempotencyKey: 'concurrent-key' };
+    const answers = await Promise.all([1, 2, 3].map(() => fixture.client.api.createPost(request)));
+    const ids = new Set(answers.map(({ post }) => post!.id));
+    assert.equal(ids.size, 1);
+    const { pages } = await fixture.client.api.batchListPostsByAuthor({ requests: [{ authorId: 'usr_1', pageSize: 50, pageToken: '' }] });
+    assert.equal(pages[0]!.posts.filter((post) => post.title === 'Sent three times').length, 1);
+  });
+
+  it('rejects an idempotency key over 255 characters, naming idempotency_key', async () => {
+    await assertRpcError(fixture.client.api.createPost({ ...valid, idempotencyKey: 'k'.repeat(256) }), status.INVALID_ARGUMENT, 'idempotency_key');
+  });
+
   it('accepts a title of exactly 200 characters, counting an emoji as one', async () => {
     const { post } = await fixture.client.api.createPost({ ...valid, title: '📌'.repeat(200) });
     assert.equal([...post!.title].length, 200);

@@ -2,7 +2,8 @@ import { SignJWT } from 'jose';
 import { SERVICE_NAMES, SERVICES, type ServiceName } from '../../services/common/addresses.js';
 import { createLogger } from '../../services/common/logger.js';
 import { DEFAULT_SEED, type SeedConfig } from '../../services/common/seed-config.js';
-import { startServer, type RunningServer } from '../../services/common/server.js';
+import type { ServerUnaryCall } from '@grpc/grpc-js';
+import { startServer, type RunningServer, type ServiceBinding, type UnaryHandler } from '../../services/common/server.js';
 import type { ServiceEnvironment, ServiceSetup } from '../../services/common/setup.js';
 import { setupAuthService, type AuthServiceSetup } from '../../services/auth/setup.js';
 import type { SigningKeys } from '../../services/auth/signing-keys.js';
@@ -39,6 +40,13 @@ const SETUPS: Record<ServiceName, (environment: ServiceEnvironment) => Promise<S
 // Services that others call start first, so their addresses are known.
 const START_ORDER: ServiceName[] = ['notifications', 'users', 'relations', 'posts', 'auth', 'recommendations'];
 
+/**
+ * Runs before a service's own handler for every call it receives: it may wait
+ * (a slow service) or throw an `RpcError` (a failing one). `method` is the
+ * handler's key (`batchGetRecommendations`).
+ */
+export type ServiceFault = (method: string, call: ServerUnaryCall<unknown, unknown>) => Promise<void> | void;
+
 export interface StartStackOptions {
   seed?: SeedConfig;
   /** Environment for the gateway and the services (NODE_ENV, JWT_SECRET, ...). */
@@ -62,8 +70,12 @@ export interface TestStack {
   login(email: string): Promise<string>;
   /** Signs an access token directly, as the auth service would. */
   signToken(claims: Record<string, unknown> & { sub: string }): Promise<string>;
+  /** Injects `fault` into every call `name` receives from now on; null takes it out. */
+  setFault(name: ServiceName, fault: ServiceFault | null): void;
   /** Stops one service (for failure tests); the gateway keeps running. */
   stopService(name: ServiceName): Promise<void>;
+  /** Starts a stopped service again on its old address, with the data it had; the gateway is not told. */
+  restartService(name: ServiceName): Promise<void>;
   /**
    * Starts another gateway (a second replica) on the same services, with `env`
    * over the stack's environment; `stop()` stops it too.
@@ -80,6 +92,8 @@ export async function startStack(options: StartStackOptions = {}): Promise<TestS
   const servers = {} as Record<ServiceName, RunningServer>;
   const closers: (() => Promise<void> | void)[] = [];
   const stopped = new Set<ServiceName>();
+  const faults = new Map<ServiceName, ServiceFault>();
+  const restarts = {} as Record<ServiceName, () => Promise<void>>;
   const serviceSecret = serviceIdentityFromEnv(env).secret;
   let auth: AuthServiceSetup | undefined;
 
@@ -89,11 +103,15 @@ export async function startStack(options: StartStackOptions = {}): Promise<TestS
     const serviceEnv = { JWKS_LISTEN_ADDR: '127.0.0.1:0', ...env };
     const setup = await SETUPS[name]({ seed, env: serviceEnv, logger, address: (other) => addresses[other] });
     if (name === 'auth') auth = setup;
-    const server = await startServer({ name, address: '127.0.0.1:0', services: setup.services, logger, serviceSecret });
+    const services = setup.services.map((binding) => withFaults(binding, () => faults.get(name)));
+    const server = await startServer({ name, address: '127.0.0.1:0', services, logger, serviceSecret });
     addresses[name] = server.address;
     servers[name] = server;
+    restarts[name] = async () => {
+      servers[name] = await startServer({ name, address: addresses[name], services, logger, serviceSecret });
+    };
     closers.push(async () => {
-      if (!stopped.has(name)) await server.shutdown(1_000);
+      if (!stopped.has(name)) await servers[name].shutdown(1_000);
       await setup.close?.();
     });
   }
@@ -138,9 +156,18 @@ export async function startStack(options: StartStackOptions = {}): Promise<TestS
         .setExpirationTime('5m')
         .sign(new TextEncoder().encode(tokens.secret));
     },
+    setFault(name, fault) {
+      if (fault) faults.set(name, fault);
+      else faults.delete(name);
+    },
     async stopService(name) {
       stopped.add(name);
       await servers[name].shutdown(0);
+    },
+    async restartService(name) {
+      if (!stopped.has(name)) throw new Error(`${name} is running`);
+      await restarts[name]();
+      stopped.delete(name);
     },
     async startGateway(replicaEnv = {}) {
       const replicaConfig = loadConfig({ ...env, ...jwksEnv, ...replicaEnv, PORT: '0', HOST: '127.0.0.1', ...addressEnv(addresses) });
@@ -154,6 +181,19 @@ export async function startStack(options: StartStackOptions = {}): Promise<TestS
       for (const close of closers.reverse()) await close();
     },
   };
+}
+
+/** Puts the current fault, if any, in front of every handler of `binding`. */
+function withFaults(binding: ServiceBinding, fault: () => ServiceFault | undefined): ServiceBinding {
+  const implementation = binding.implementation as Record<string, UnaryHandler<unknown, unknown>>;
+  const wrapped: Record<string, UnaryHandler<unknown, unknown>> = {};
+  for (const [key, handler] of Object.entries(implementation)) {
+    wrapped[key] = async (request, call) => {
+      await fault()?.(key, call);
+      return handler(request, call);
+    };
+  }
+  return { definition: binding.definition, implementation: wrapped as ServiceBinding['implementation'] };
 }
 
 function addressEnv(addresses: Record<ServiceName, string>): NodeJS.ProcessEnv {

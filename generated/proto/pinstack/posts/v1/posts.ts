@@ -94,6 +94,13 @@ export interface CreatePostRequest {
   title: string;
   description: string;
   imageUrl: string;
+  /**
+   * Optional, chosen by the client (up to 255 characters). A repeat by the same
+   * author with the same key returns the post the first call created instead of
+   * creating another; with a different title, description or image it is
+   * INVALID_ARGUMENT naming idempotency_key. Unset or empty: no key.
+   */
+  idempotencyKey?: string | undefined;
 }
 
 export interface CreatePostResponse {
@@ -1241,7 +1248,7 @@ export const ListFeedResponse: MessageFns<ListFeedResponse> = {
 };
 
 function createBaseCreatePostRequest(): CreatePostRequest {
-  return { authorId: "", title: "", description: "", imageUrl: "" };
+  return { authorId: "", title: "", description: "", imageUrl: "", idempotencyKey: undefined };
 }
 
 export const CreatePostRequest: MessageFns<CreatePostRequest> = {
@@ -1257,6 +1264,9 @@ export const CreatePostRequest: MessageFns<CreatePostRequest> = {
     }
     if (message.imageUrl !== "") {
       writer.uint32(34).string(message.imageUrl);
+    }
+    if (message.idempotencyKey !== undefined) {
+      writer.uint32(42).string(message.idempotencyKey);
     }
     return writer;
   },
@@ -1306,6 +1316,14 @@ export const CreatePostRequest: MessageFns<CreatePostRequest> = {
             message.imageUrl = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1332,6 +1350,11 @@ export const CreatePostRequest: MessageFns<CreatePostRequest> = {
         : isSet(object.image_url)
         ? globalThis.String(object.image_url)
         : "",
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : undefined,
     };
   },
 
@@ -1349,6 +1372,9 @@ export const CreatePostRequest: MessageFns<CreatePostRequest> = {
     if (message.imageUrl !== "") {
       obj.imageUrl = message.imageUrl;
     }
+    if (message.idempotencyKey !== undefined) {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
     return obj;
   },
 
@@ -1361,6 +1387,7 @@ export const CreatePostRequest: MessageFns<CreatePostRequest> = {
     message.title = object.title ?? "";
     message.description = object.description ?? "";
     message.imageUrl = object.imageUrl ?? "";
+    message.idempotencyKey = object.idempotencyKey ?? undefined;
     return message;
   },
 };
@@ -2020,6 +2047,7 @@ export const PostsServiceService = {
     responseSerialize: (value: ListFeedResponse): Buffer => Buffer.from(ListFeedResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListFeedResponse => ListFeedResponse.decode(value),
   },
+  /** CreatePost is idempotent when given an idempotency_key: a repeat returns the first post. */
   createPost: {
     path: "/pinstack.posts.v1.PostsService/CreatePost" as const,
     requestStream: false as const,
@@ -2075,6 +2103,7 @@ export interface PostsServiceServer extends UntypedServiceImplementation {
   batchListPostsByAuthor: handleUnaryCall<BatchListPostsByAuthorRequest, BatchListPostsByAuthorResponse>;
   /** ListFeed merges the posts of `author_ids`, newest first. */
   listFeed: handleUnaryCall<ListFeedRequest, ListFeedResponse>;
+  /** CreatePost is idempotent when given an idempotency_key: a repeat returns the first post. */
   createPost: handleUnaryCall<CreatePostRequest, CreatePostResponse>;
   /**
    * DeletePost removes a post. NOT_FOUND for an unknown post;
@@ -2154,6 +2183,7 @@ export interface PostsServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListFeedResponse) => void,
   ): ClientUnaryCall;
+  /** CreatePost is idempotent when given an idempotency_key: a repeat returns the first post. */
   createPost(
     request: CreatePostRequest,
     callback: (error: ServiceError | null, response: CreatePostResponse) => void,
