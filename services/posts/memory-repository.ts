@@ -14,6 +14,22 @@ import type { PostSeed } from './seed.js';
 
 const POST_ID = /^pst_(\d+)$/;
 
+/** How long an idempotency key answers with its post, unless configured: a day, as clients retry within minutes. */
+export const DEFAULT_IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
+
+export interface MemoryPostRepositoryOptions {
+  /** How long after its first use an idempotency key still answers with its post (ms). */
+  idempotencyKeyTtlMs?: number;
+  /** The clock keys are aged by (ms since the epoch). */
+  now?: () => number;
+}
+
+/** A post created with an idempotency key, and when the key stops answering with it. */
+interface KeyedPost {
+  readonly post: PostRecord;
+  readonly expiresAt: number;
+}
+
 /**
  * Posts and likes held in process memory, indexed for the service's queries:
  * by id, by author (each author's posts kept sorted newest first, so listings
@@ -24,13 +40,19 @@ export class MemoryPostRepository implements PostRepository {
   readonly #byAuthor = new Map<string, PostRecord[]>();
   readonly #likes = new Map<string, Set<string>>();
   /**
-   * Posts by author and idempotency key. Kept for the life of the process,
-   * like the posts themselves; a deleted post's key still answers with it.
+   * Posts by author and idempotency key, each kept for the key's lifetime; a
+   * deleted post's key still answers with it until then. Keys are inserted as
+   * they are first used and all live equally long, so the map is in expiry
+   * order and expired keys are dropped from its front.
    */
-  readonly #byIdempotencyKey = new Map<string, PostRecord>();
+  readonly #byIdempotencyKey = new Map<string, KeyedPost>();
+  readonly #idempotencyKeyTtlMs: number;
+  readonly #now: () => number;
   #nextNumber = 1;
 
-  constructor(seed: PostSeed = { posts: [], likes: [] }) {
+  constructor(seed: PostSeed = { posts: [], likes: [] }, options: MemoryPostRepositoryOptions = {}) {
+    this.#idempotencyKeyTtlMs = options.idempotencyKeyTtlMs ?? DEFAULT_IDEMPOTENCY_KEY_TTL_MS;
+    this.#now = options.now ?? Date.now;
     for (const post of seed.posts) {
       this.#posts.set(post.id, post);
       const list = this.#byAuthor.get(post.authorId);
@@ -78,10 +100,17 @@ export class MemoryPostRepository implements PostRepository {
   async create(post: NewPost, idempotencyKey?: string): Promise<CreatedPost> {
     // Keys are the author's own: one author's key never answers with another's post.
     const keyed = idempotencyKey ? `${post.authorId}\u0000${idempotencyKey}` : undefined;
+    const now = this.#now();
+    this.#dropExpiredKeys(now);
     const earlier = keyed === undefined ? undefined : this.#byIdempotencyKey.get(keyed);
-    if (earlier) return { post: earlier, created: false };
+    // Checked again here: a clock that stepped back can leave an expired key behind a live one.
+    if (earlier && earlier.expiresAt > now) return { post: earlier.post, created: false };
     const record: PostRecord = { id: seededPostId(this.#nextNumber++), ...post };
-    if (keyed !== undefined) this.#byIdempotencyKey.set(keyed, record);
+    if (keyed !== undefined) {
+      // Deleted first, so the renewed key moves to the map's end and the expiry order holds.
+      this.#byIdempotencyKey.delete(keyed);
+      this.#byIdempotencyKey.set(keyed, { post: record, expiresAt: now + this.#idempotencyKeyTtlMs });
+    }
     this.#posts.set(record.id, record);
     const list = this.#byAuthor.get(record.authorId);
     if (list) list.splice(indexAfter(list, record), 0, record);
@@ -127,6 +156,19 @@ export class MemoryPostRepository implements PostRepository {
       });
     }
     return counts;
+  }
+
+  /** How many idempotency keys are held now, expired ones not yet dropped included. */
+  get idempotencyKeyCount(): number {
+    return this.#byIdempotencyKey.size;
+  }
+
+  /** Drops the keys that have expired by `now`, from the oldest on; costs nothing per live key. */
+  #dropExpiredKeys(now: number): void {
+    for (const [key, { expiresAt }] of this.#byIdempotencyKey) {
+      if (expiresAt > now) return;
+      this.#byIdempotencyKey.delete(key);
+    }
   }
 
   /** The likers of a post, created on first like so unliked posts cost no set. */

@@ -56,9 +56,10 @@ export interface PostRepository {
   /** Up to `limit` posts by any of `authorIds`, newest first, strictly after `after`. */
   listByAuthors(authorIds: readonly string[], after: PostPosition | null, limit: number): Promise<PostRecord[]>;
   /**
-   * Creates `post`. With an `idempotencyKey` the author used before, creates
-   * nothing and returns the post that key created (`created: false`). The check
-   * and the insert are one step, so concurrent calls with one key create one post.
+   * Creates `post`. With an `idempotencyKey` the author used before, and that
+   * has not expired yet, creates nothing and returns the post that key created
+   * (`created: false`). The check and the insert are one step, so concurrent
+   * calls with one key create one post.
    */
   create(post: NewPost, idempotencyKey?: string): Promise<CreatedPost>;
   /** Removes a post with its likes; returns it, or undefined when there was none. */

@@ -2,14 +2,14 @@ import { NotificationsServiceService } from '../../generated/proto/pinstack/noti
 import { createUnaryClient } from '../common/client.js';
 import type { ServiceEnvironment, ServiceSetup } from '../common/setup.js';
 import { notificationsLikeNotifier } from './like-notifier.js';
-import { MemoryPostRepository } from './memory-repository.js';
+import { DEFAULT_IDEMPOTENCY_KEY_TTL_MS, MemoryPostRepository } from './memory-repository.js';
 import { seedPosts } from './seed.js';
 import { createPostsService } from './service.js';
 
 /** The posts service, seeded in memory, telling the notifications service about likes. */
-export function setupPostsService({ seed, logger, address }: ServiceEnvironment): ServiceSetup {
+export function setupPostsService({ seed, env, logger, address }: ServiceEnvironment): ServiceSetup {
   const data = seedPosts(seed);
-  const repository = new MemoryPostRepository(data);
+  const repository = new MemoryPostRepository(data, { idempotencyKeyTtlMs: idempotencyKeyTtlMs(env) });
   logger.info({ posts: data.posts.length, likes: data.likes.length }, 'seeded posts');
   const notifications = createUnaryClient(NotificationsServiceService, address('notifications'));
   const notifier = notificationsLikeNotifier(notifications.api, { logger });
@@ -17,4 +17,13 @@ export function setupPostsService({ seed, logger, address }: ServiceEnvironment)
     services: [createPostsService({ repository, notifier })],
     close: () => notifications.close(),
   };
+}
+
+/** `IDEMPOTENCY_KEY_TTL_SECONDS`: how long a createPost idempotency key answers with its post (default a day). */
+function idempotencyKeyTtlMs(env: NodeJS.ProcessEnv): number {
+  const value = env.IDEMPOTENCY_KEY_TTL_SECONDS?.trim();
+  if (!value) return DEFAULT_IDEMPOTENCY_KEY_TTL_MS;
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds <= 0) throw new Error('IDEMPOTENCY_KEY_TTL_SECONDS must be a positive whole number');
+  return seconds * 1000;
 }

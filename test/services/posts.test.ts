@@ -13,7 +13,7 @@ import { startServer, type RunningServer } from '../../services/common/server.js
 import { MemoryNotificationRepository } from '../../services/notifications/memory-repository.js';
 import { createNotificationsService } from '../../services/notifications/service.js';
 import { notificationsLikeNotifier, type LikeNotifier } from '../../services/posts/like-notifier.js';
-import { MemoryPostRepository } from '../../services/posts/memory-repository.js';
+import { DEFAULT_IDEMPOTENCY_KEY_TTL_MS, MemoryPostRepository } from '../../services/posts/memory-repository.js';
 import type { PostRecord } from '../../services/posts/repository.js';
 import { seedPosts, type PostSeed } from '../../services/posts/seed.js';
 import { createPostsService } from '../../services/posts/service.js';
@@ -388,5 +388,55 @@ describe('posts seed', () => {
     for (const [postId, userId] of likes) assert.notEqual(userId, authors.get(postId));
     const average = likes.length / posts.length;
     assert.ok(average > 3 && average < 5, `average ${average}`);
+  });
+});
+
+describe('posts repository: idempotency keys expire', () => {
+  const post = { authorId: 'usr_1', title: 'Keyed', description: '', imageUrl: 'https://images.pinstack.dev/pins/keyed.jpg', createdAt: BASE };
+
+  it('a key answers with its first post for 24 hours by default, and creates a new post once it has expired', async () => {
+    let now = BASE;
+    const repository = new MemoryPostRepository(undefined, { now: () => now });
+    const first = await repository.create(post, 'day-key');
+    assert.equal(first.created, true);
+
+    now = BASE + DEFAULT_IDEMPOTENCY_KEY_TTL_MS - 1;
+    const repeat = await repository.create(post, 'day-key');
+    assert.deepEqual(repeat, { post: first.post, created: false });
+
+    now = BASE + DEFAULT_IDEMPOTENCY_KEY_TTL_MS;
+    const later = await repository.create(post, 'day-key');
+    assert.equal(later.created, true);
+    assert.notEqual(later.post.id, first.post.id);
+    // The key now answers with the new post, for a lifetime counted from its new first use.
+    now += DEFAULT_IDEMPOTENCY_KEY_TTL_MS - 1;
+    assert.deepEqual(await repository.create(post, 'day-key'), { post: later.post, created: false });
+  });
+
+  it('the key lifetime is configurable', async () => {
+    let now = BASE;
+    const repository = new MemoryPostRepository(undefined, { idempotencyKeyTtlMs: 60_000, now: () => now });
+    const first = await repository.create(post, 'minute-key');
+    now += 59_999;
+    assert.equal((await repository.create(post, 'minute-key')).post.id, first.post.id);
+    now += 1;
+    assert.notEqual((await repository.create(post, 'minute-key')).post.id, first.post.id);
+  });
+
+  it('expired keys are dropped, so the store holds only the keys used within one lifetime', async () => {
+    let now = BASE;
+    const repository = new MemoryPostRepository(undefined, { idempotencyKeyTtlMs: 60_000, now: () => now });
+    for (let n = 0; n < 100; n++) {
+      await repository.create(post, `burst-${n}`);
+      now += 100;
+    }
+    assert.equal(repository.idempotencyKeyCount, 100);
+    // Keys 0…49 have expired by now: only the later half of the burst is still held, with the new key.
+    now = BASE + 60_000 + 4_950;
+    await repository.create(post, 'after-burst');
+    assert.equal(repository.idempotencyKeyCount, 51);
+    now += 60_000;
+    await repository.create(post);
+    assert.equal(repository.idempotencyKeyCount, 0, 'a create without a key also drops expired ones');
   });
 });

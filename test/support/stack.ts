@@ -53,6 +53,12 @@ export interface StartStackOptions {
   env?: NodeJS.ProcessEnv;
   /** The clock the gateway checks tokens and ages its JWKS cache by. */
   tokenClock?: () => number;
+  /**
+   * Services that run elsewhere (a process the test starts and kills itself),
+   * by address: the stack does not start them, and the gateway and the other
+   * services dial them there.
+   */
+  external?: Partial<Record<ServiceName, string>>;
 }
 
 /** The six reference services and a gateway, each on its own loopback port. */
@@ -60,6 +66,7 @@ export interface TestStack {
   /** The gateway's GraphQL endpoint. */
   readonly url: string;
   readonly gateway: Gateway;
+  /** The services this stack runs; an `external` service has no entry. */
   readonly servers: Record<ServiceName, RunningServer>;
   /** The auth service's key pairs, when `JWT_ALG` is ES256 or RS256 (the gateway then verifies through its JWKS). */
   readonly signingKeys: SigningKeys | undefined;
@@ -70,7 +77,7 @@ export interface TestStack {
   login(email: string): Promise<string>;
   /** Signs an access token directly, as the auth service would. */
   signToken(claims: Record<string, unknown> & { sub: string }): Promise<string>;
-  /** Injects `fault` into every call `name` receives from now on; null takes it out. */
+  /** Injects `fault` into every call `name` receives from now on; null takes it out. Not for an `external` service. */
   setFault(name: ServiceName, fault: ServiceFault | null): void;
   /** Stops one service (for failure tests); the gateway keeps running. */
   stopService(name: ServiceName): Promise<void>;
@@ -88,7 +95,8 @@ export interface TestStack {
 export async function startStack(options: StartStackOptions = {}): Promise<TestStack> {
   const seed = options.seed ?? TEST_SEED;
   const env: NodeJS.ProcessEnv = { NODE_ENV: 'test', ...options.env };
-  const addresses = {} as Record<ServiceName, string>;
+  const external = options.external ?? {};
+  const addresses = { ...external } as Record<ServiceName, string>;
   const servers = {} as Record<ServiceName, RunningServer>;
   const closers: (() => Promise<void> | void)[] = [];
   const stopped = new Set<ServiceName>();
@@ -98,6 +106,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<TestS
   let auth: AuthServiceSetup | undefined;
 
   for (const name of START_ORDER) {
+    if (external[name] !== undefined) continue;
     const logger = createLogger(name);
     // In key-pair mode the auth service publishes its JWKS; a free port, like every other.
     const serviceEnv = { JWKS_LISTEN_ADDR: '127.0.0.1:0', ...env };
@@ -125,6 +134,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<TestS
   const callsByMethod = () => {
     const calls: Record<string, number> = {};
     for (const name of SERVICE_NAMES) {
+      if (external[name] !== undefined) continue;
       for (const [path, count] of servers[name].calls) calls[`${name}.${path.slice(path.lastIndexOf('/') + 1)}`] = count;
     }
     return calls;
@@ -161,10 +171,12 @@ export async function startStack(options: StartStackOptions = {}): Promise<TestS
       else faults.delete(name);
     },
     async stopService(name) {
+      if (external[name] !== undefined) throw new Error(`${name} runs outside the stack`);
       stopped.add(name);
       await servers[name].shutdown(0);
     },
     async restartService(name) {
+      if (external[name] !== undefined) throw new Error(`${name} runs outside the stack`);
       if (!stopped.has(name)) throw new Error(`${name} is running`);
       await restarts[name]();
       stopped.delete(name);
