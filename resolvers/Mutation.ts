@@ -15,6 +15,7 @@ const registerArgs = z.object({
     email: rules.email,
     password: rules.password,
     displayName: rules.displayName,
+    clientMutationId: rules.idempotencyKey.nullish(),
   }),
 });
 
@@ -41,6 +42,18 @@ function idempotencyKeyHeader(context: GatewayContext): string | null {
   return parseArgs(z.object({ 'Idempotency-Key': rules.idempotencyKey }), { 'Idempotency-Key': context.idempotencyKey })['Idempotency-Key'];
 }
 
+/**
+ * A creating mutation's idempotency key, `clientMutationId` or else the `Idempotency-Key` header,
+ * as request fields for its service, and the argument a reused key is reported under.
+ */
+function idempotencyKeyOf(clientMutationId: string | null | undefined, context: GatewayContext) {
+  const idempotencyKey = clientMutationId ?? idempotencyKeyHeader(context);
+  return {
+    request: idempotencyKey !== null ? { idempotencyKey } : {},
+    fields: { idempotency_key: clientMutationId != null ? 'input.clientMutationId' : 'Idempotency-Key' },
+  };
+}
+
 const updateProfileArgs = z.object({
   input: z
     .object({
@@ -62,7 +75,12 @@ const userIdArgs = z.object({ userId: rules.id });
 export const Mutation: MutationResolvers = {
   register: async (_parent, args, context) => {
     const { input } = parseArgs(registerArgs, args);
-    const reply = await context.services.auth.register(input, { fieldPrefix: 'input.' });
+    const { clientMutationId, ...account } = input;
+    const idempotency = idempotencyKeyOf(clientMutationId, context);
+    const reply = await context.services.auth.register(
+      { ...account, ...idempotency.request },
+      { fieldPrefix: 'input.', fields: idempotency.fields },
+    );
     return authPayload(context, reply.userId, reply.tokens);
   },
 
@@ -94,19 +112,16 @@ export const Mutation: MutationResolvers = {
   createPost: async (_parent, args, context) => {
     const viewer = requireViewer(context);
     const { input } = parseArgs(createPostArgs, args);
-    const idempotencyKey = input.clientMutationId ?? idempotencyKeyHeader(context);
+    const idempotency = idempotencyKeyOf(input.clientMutationId, context);
     const { post } = await context.services.posts.createPost(
       {
         authorId: viewer.id,
         title: input.title,
         description: input.description ?? '',
         imageUrl: input.imageUrl,
-        ...(idempotencyKey !== null ? { idempotencyKey } : {}),
+        ...idempotency.request,
       },
-      {
-        fieldPrefix: 'input.',
-        fields: { idempotency_key: input.clientMutationId != null ? 'input.clientMutationId' : 'Idempotency-Key' },
-      },
+      { fieldPrefix: 'input.', fields: idempotency.fields },
     );
     if (!post) throw new InternalServerError('The posts service returned no post.');
     await context.profiles.invalidate([viewer.id]);

@@ -286,6 +286,14 @@ export type QueryUsersArgs = {
 };
 
 export type RegisterInput = {
+  /**
+   * Optional idempotency key, up to 255 characters. Sending `register` again with the same key,
+   * username, e-mail and password within a day answers with the account the first call created,
+   * signed in again, and creates nothing, so a client may retry after a lost answer. The same key
+   * with another username or e-mail, or another password, is BAD_USER_INPUT naming this field.
+   * Overrides the `Idempotency-Key` header.
+   */
+  clientMutationId?: InputMaybe<Scalars['String']['input']>;
   /** 1 to 50 characters. */
   displayName: Scalars['String']['input'];
   email: Scalars['String']['input'];

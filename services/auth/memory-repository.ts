@@ -1,8 +1,11 @@
+import { DEFAULT_IDEMPOTENCY_KEY_TTL_MS } from '../common/idempotency.js';
 import type {
   CredentialRecord,
   CredentialsRepository,
   RefreshTokenRecord,
   RefreshTokensRepository,
+  RegistrationKeyRecord,
+  RegistrationKeysRepository,
 } from './repository.js';
 
 /** Credentials in memory, by e-mail address and by user. */
@@ -29,6 +32,47 @@ export class MemoryCredentialsRepository implements CredentialsRepository {
     this.#byEmail.set(record.email, record);
     this.#userIds.add(record.userId);
     return true;
+  }
+}
+
+/**
+ * Register idempotency keys in memory. Keys are inserted as they are first
+ * used and all live equally long, so the map is in expiry order and expired
+ * keys are dropped from its front whenever a key is looked up or stored.
+ */
+export class MemoryRegistrationKeysRepository implements RegistrationKeysRepository {
+  readonly #byKey = new Map<string, { readonly record: RegistrationKeyRecord; readonly expiresAt: number }>();
+  readonly #ttlMs: number;
+
+  /** `ttlMs`: how long after its first use a key still answers with its account. */
+  constructor(ttlMs: number = DEFAULT_IDEMPOTENCY_KEY_TTL_MS) {
+    this.#ttlMs = ttlMs;
+  }
+
+  async find(key: string, now: number): Promise<RegistrationKeyRecord | undefined> {
+    this.#dropExpired(now);
+    const entry = this.#byKey.get(key);
+    // Checked again here: a clock that stepped back can leave an expired key behind a live one.
+    return entry && entry.expiresAt > now ? { ...entry.record } : undefined;
+  }
+
+  async insert(key: string, record: RegistrationKeyRecord, now: number): Promise<void> {
+    this.#dropExpired(now);
+    // Deleted first, so the renewed key moves to the map's end and the expiry order holds.
+    this.#byKey.delete(key);
+    this.#byKey.set(key, { record: { ...record }, expiresAt: now + this.#ttlMs });
+  }
+
+  /** How many keys are held now, expired ones not yet dropped included. */
+  get size(): number {
+    return this.#byKey.size;
+  }
+
+  #dropExpired(now: number): void {
+    for (const [key, { expiresAt }] of this.#byKey) {
+      if (expiresAt > now) return;
+      this.#byKey.delete(key);
+    }
   }
 }
 

@@ -27,6 +27,23 @@ export interface CredentialsRepository {
   insert(record: CredentialRecord): Promise<boolean>;
 }
 
+/** The account a Register idempotency key created, with what it was registered as. */
+export interface RegistrationKeyRecord {
+  userId: string;
+  /** Trimmed and lower-case. */
+  username: string;
+  /** Trimmed and lower-case. */
+  email: string;
+}
+
+/** Register idempotency keys, each answering with its account for a limited time after its first use. */
+export interface RegistrationKeysRepository {
+  /** The account `key` created, or undefined when the key is unknown or has expired by `now` (ms). */
+  find(key: string, now: number): Promise<RegistrationKeyRecord | undefined>;
+  /** Keeps `key` with the account it created, from `now` (ms) for the key's lifetime. */
+  insert(key: string, record: RegistrationKeyRecord, now: number): Promise<void>;
+}
+
 /**
  * One issued refresh token. Only its SHA-256 is kept: a copy of the store
  * cannot be replayed as tokens. Tokens issued by rotating one another share a

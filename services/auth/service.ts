@@ -1,13 +1,15 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { AuthServiceService } from '../../generated/proto/pinstack/auth/v1/auth.js';
+import { AuthServiceService, type RegisterRequest, type RegisterResponse } from '../../generated/proto/pinstack/auth/v1/auth.js';
 import type { UsersServiceService } from '../../generated/proto/pinstack/users/v1/users.js';
 import type { UnaryApi } from '../common/client.js';
-import { FIELD_VIOLATION_METADATA_KEY, RpcError, alreadyExists, unauthenticated } from '../common/errors.js';
+import { FIELD_VIOLATION_METADATA_KEY, RpcError, alreadyExists, invalidArgument, unauthenticated } from '../common/errors.js';
+import { validateIdempotencyKey } from '../common/idempotency.js';
 import { bindService, type ServiceBinding } from '../common/server.js';
 import type { TokenConfig } from '../common/token-config.js';
 import { checkDisplayName, checkEmail, checkUsername } from '../users/validation.js';
 import { checkPassword, hashPassword, verifyPassword, verifyWithoutAccount } from './passwords.js';
-import type { CredentialsRepository, RefreshTokensRepository } from './repository.js';
+import { MemoryRegistrationKeysRepository } from './memory-repository.js';
+import type { CredentialsRepository, RefreshTokensRepository, RegistrationKeysRepository } from './repository.js';
 import { LoginThrottle } from './login-throttle.js';
 import type { SigningKeys } from './signing-keys.js';
 import { createTokenIssuer } from './tokens.js';
@@ -21,6 +23,8 @@ export const INVALID_CREDENTIALS_MESSAGE = 'invalid email or password';
 export interface AuthServiceDeps {
   credentials: CredentialsRepository;
   refreshTokens: RefreshTokensRepository;
+  /** Register idempotency keys; kept in memory for a day unless given. */
+  registrationKeys?: RegistrationKeysRepository;
   /** The users service, which owns the profile an account registers. */
   users: UnaryApi<typeof UsersServiceService>;
   tokens: TokenConfig;
@@ -47,31 +51,81 @@ export function createAuthService(deps: AuthServiceDeps): ServiceBinding {
   });
   const throttle = deps.loginThrottle ?? new LoginThrottle({ now: () => now().getTime() });
   const timeoutMs = deps.usersCallTimeoutMs ?? USERS_CALL_TIMEOUT_MS;
+  const registrationKeys = deps.registrationKeys ?? new MemoryRegistrationKeysRepository();
+  /** The last Register in flight per idempotency key. */
+  const registering = new Map<string, Promise<RegisterResponse>>();
+
+  async function createAccount(request: RegisterRequest): Promise<RegisterResponse> {
+    // Everything is checked here first: a request that would fail on the
+    // password must not leave a profile behind in the users service.
+    const username = checkUsername(request.username);
+    const email = checkEmail(request.email);
+    const displayName = checkDisplayName(request.displayName);
+    const password = await hashPassword(checkPassword(request.password));
+
+    let userId: string;
+    try {
+      const { user } = await users.createUser({ username, email, displayName }, { deadline: Date.now() + timeoutMs });
+      if (!user) throw new Error('CreateUser answered without a user');
+      userId = user.id;
+    } catch (error) {
+      throw fromUsersError(error);
+    }
+
+    // Users already refused a taken e-mail address, so this only fails if
+    // credentials outlived their profile; the address is still taken.
+    if (!(await credentials.insert({ userId, email, password, createdAt: now() }))) {
+      throw alreadyExists('email', 'email is already taken');
+    }
+    return { userId, tokens: await issuer.issue(userId) };
+  }
+
+  /**
+   * Register with an idempotency key, never run concurrently for one key. A
+   * key seen before answers with its account, signed in again, once the caller
+   * has proved to be its owner: the same username and e-mail, and a password
+   * that verifies against the stored hash (throttled like a sign-in).
+   */
+  async function registerOnce(request: RegisterRequest, key: string): Promise<RegisterResponse> {
+    const username = checkUsername(request.username).toLowerCase();
+    const email = checkEmail(request.email);
+    const earlier = await registrationKeys.find(key, now().getTime());
+    if (!earlier) {
+      const created = await createAccount(request);
+      await registrationKeys.insert(key, { userId: created.userId, username, email }, now().getTime());
+      return created;
+    }
+    if (earlier.username !== username || earlier.email !== email) {
+      throw invalidArgument('idempotency_key', 'idempotency_key was already used to register a different account');
+    }
+    await throttle.beforeAttempt(email);
+    const record = await credentials.findByEmail(email);
+    const valid = record?.userId === earlier.userId && (await verifyPassword(request.password, record.password));
+    if (!valid) {
+      throttle.failed(email);
+      throw invalidArgument('idempotency_key', 'idempotency_key was already used to register a different account');
+    }
+    throttle.succeeded(email);
+    return { userId: earlier.userId, tokens: await issuer.issue(earlier.userId) };
+  }
 
   return bindService(AuthServiceService, {
     async register(request) {
-      // Everything is checked here first: a request that would fail on the
-      // password must not leave a profile behind in the users service.
-      const username = checkUsername(request.username);
-      const email = checkEmail(request.email);
-      const displayName = checkDisplayName(request.displayName);
-      const password = await hashPassword(checkPassword(request.password));
-
-      let userId: string;
+      const key = validateIdempotencyKey(request.idempotencyKey ?? '');
+      if (key === undefined) return createAccount(request);
+      // One Register per key at a time: a concurrent repeat waits for the first
+      // and then answers from its key, so one key never creates two accounts.
+      const previous = registering.get(key) ?? Promise.resolve();
+      const current = previous.then(
+        () => registerOnce(request, key),
+        () => registerOnce(request, key),
+      );
+      registering.set(key, current);
       try {
-        const { user } = await users.createUser({ username, email, displayName }, { deadline: Date.now() + timeoutMs });
-        if (!user) throw new Error('CreateUser answered without a user');
-        userId = user.id;
-      } catch (error) {
-        throw fromUsersError(error);
+        return await current;
+      } finally {
+        if (registering.get(key) === current) registering.delete(key);
       }
-
-      // Users already refused a taken e-mail address, so this only fails if
-      // credentials outlived their profile; the address is still taken.
-      if (!(await credentials.insert({ userId, email, password, createdAt: now() }))) {
-        throw alreadyExists('email', 'email is already taken');
-      }
-      return { userId, tokens: await issuer.issue(userId) };
     },
 
     async login(request) {

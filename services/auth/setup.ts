@@ -1,9 +1,10 @@
 import { UsersServiceService } from '../../generated/proto/pinstack/users/v1/users.js';
 import { createUnaryClient } from '../common/client.js';
+import { idempotencyKeyTtlMs } from '../common/idempotency.js';
 import type { ServiceEnvironment, ServiceSetup } from '../common/setup.js';
 import { productionTokenProblem, tokenConfigFromEnv } from '../common/token-config.js';
 import { startJwksServer, type JwksServer } from './jwks-server.js';
-import { MemoryCredentialsRepository, MemoryRefreshTokensRepository } from './memory-repository.js';
+import { MemoryCredentialsRepository, MemoryRefreshTokensRepository, MemoryRegistrationKeysRepository } from './memory-repository.js';
 import { seedCredentials } from './seed.js';
 import { createAuthService } from './service.js';
 import { SigningKeys } from './signing-keys.js';
@@ -51,6 +52,7 @@ export async function setupAuthService({ seed, env, logger, address }: ServiceEn
   const admins = new Set((env.ADMIN_USER_IDS ?? '').split(',').map((id) => id.trim()).filter(Boolean));
   const credentials = new MemoryCredentialsRepository(await seedCredentials(seed));
   const refreshTokens = new MemoryRefreshTokensRepository();
+  const registrationKeys = new MemoryRegistrationKeysRepository(idempotencyKeyTtlMs(env));
   const users = createUnaryClient(UsersServiceService, address('users'));
   logger.info({ demoAccounts: seed.demoAccounts, users: users.address }, 'seeded demo credentials');
 
@@ -60,7 +62,7 @@ export async function setupAuthService({ seed, env, logger, address }: ServiceEn
   sweep.unref();
 
   return {
-    services: [createAuthService({ credentials, refreshTokens, users: users.api, tokens, signingKeys, admins })],
+    services: [createAuthService({ credentials, refreshTokens, registrationKeys, users: users.api, tokens, signingKeys, admins })],
     signingKeys,
     jwksUrl: jwks?.url,
     close: async () => {

@@ -1,3 +1,4 @@
+import { DEFAULT_IDEMPOTENCY_KEY_TTL_MS } from '../common/idempotency.js';
 import { seededPostId } from '../common/seed-config.js';
 import { indexAfter, mergeNewestFirst } from './merge.js';
 import {
@@ -14,8 +15,7 @@ import type { PostSeed } from './seed.js';
 
 const POST_ID = /^pst_(\d+)$/;
 
-/** How long an idempotency key answers with its post, unless configured: a day, as clients retry within minutes. */
-export const DEFAULT_IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
+export { DEFAULT_IDEMPOTENCY_KEY_TTL_MS };
 
 export interface MemoryPostRepositoryOptions {
   /** How long after its first use an idempotency key still answers with its post (ms). */

@@ -5,13 +5,14 @@ import {
   type PostPage,
 } from '../../generated/proto/pinstack/posts/v1/posts.js';
 import { invalidArgument, notFound, permissionDenied } from '../common/errors.js';
+import { validateIdempotencyKey } from '../common/idempotency.js';
 import { requireActor } from '../common/identity.js';
 import { pageSize } from '../common/pagination.js';
 import { bindService, type ServiceBinding } from '../common/server.js';
 import { positionFromToken, postCursor } from './cursors.js';
 import { silentLikeNotifier, type LikeNotifier } from './like-notifier.js';
 import type { PostRecord, PostRepository } from './repository.js';
-import { MAX_AUTHOR_PAGES, MAX_FEED_AUTHORS, batchIds, requireId, validateIdempotencyKey, validateNewPost } from './validation.js';
+import { MAX_AUTHOR_PAGES, MAX_FEED_AUTHORS, batchIds, requireId, validateNewPost } from './validation.js';
 
 export interface PostsServiceDeps {
   repository: PostRepository;

@@ -1,8 +1,9 @@
 import { NotificationsServiceService } from '../../generated/proto/pinstack/notifications/v1/notifications.js';
 import { createUnaryClient } from '../common/client.js';
+import { idempotencyKeyTtlMs } from '../common/idempotency.js';
 import type { ServiceEnvironment, ServiceSetup } from '../common/setup.js';
 import { notificationsLikeNotifier } from './like-notifier.js';
-import { DEFAULT_IDEMPOTENCY_KEY_TTL_MS, MemoryPostRepository } from './memory-repository.js';
+import { MemoryPostRepository } from './memory-repository.js';
 import { seedPosts } from './seed.js';
 import { createPostsService } from './service.js';
 
@@ -17,13 +18,4 @@ export function setupPostsService({ seed, env, logger, address }: ServiceEnviron
     services: [createPostsService({ repository, notifier })],
     close: () => notifications.close(),
   };
-}
-
-/** `IDEMPOTENCY_KEY_TTL_SECONDS`: how long a createPost idempotency key answers with its post (default a day). */
-function idempotencyKeyTtlMs(env: NodeJS.ProcessEnv): number {
-  const value = env.IDEMPOTENCY_KEY_TTL_SECONDS?.trim();
-  if (!value) return DEFAULT_IDEMPOTENCY_KEY_TTL_MS;
-  const seconds = Number(value);
-  if (!Number.isInteger(seconds) || seconds <= 0) throw new Error('IDEMPOTENCY_KEY_TTL_SECONDS must be a positive whole number');
-  return seconds * 1000;
 }

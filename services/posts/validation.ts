@@ -12,8 +12,6 @@ export const MAX_AUTHOR_PAGES = 100;
 export const TITLE_MAX_LENGTH = 200;
 export const DESCRIPTION_MAX_LENGTH = 5_000;
 export const IMAGE_URL_MAX_LENGTH = 2_048;
-/** Longest idempotency key a client may choose. */
-export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
 
 /** `value` when it is a non-blank id, else INVALID_ARGUMENT naming `field`. */
 export function requireId(value: string, field: string): string {
@@ -54,15 +52,6 @@ export function validateNewPost(request: CreatePostRequest): Omit<NewPost, 'crea
   }
   if (!isHttpUrl(imageUrl)) throw invalidArgument('image_url', 'image_url must be an http or https URL');
   return { authorId, title, description, imageUrl };
-}
-
-/** The request's idempotency key, or undefined without one; INVALID_ARGUMENT when too long. */
-export function validateIdempotencyKey(key: string): string | undefined {
-  if (key === '') return undefined;
-  if (key.length > IDEMPOTENCY_KEY_MAX_LENGTH) {
-    throw invalidArgument('idempotency_key', `idempotency_key must be at most ${IDEMPOTENCY_KEY_MAX_LENGTH} characters`);
-  }
-  return key;
 }
 
 function isHttpUrl(value: string): boolean {

@@ -79,3 +79,90 @@ describe('idempotent createPost', () => {
     assert.equal(stack.servers.posts.callCount('CreatePost'), before);
   });
 });
+
+const REGISTER = `mutation($input: RegisterInput!) { register(input: $input) { accessToken refreshToken user { id username } } }`;
+
+interface Registered {
+  register: { accessToken: string; refreshToken: string; user: { id: string; username: string } };
+}
+
+describe('idempotent register', () => {
+  let stack: TestStack;
+
+  before(async () => {
+    stack = await startStack({ env: { PROFILE_CACHE_TTL_SECONDS: '0' } });
+  });
+  after(() => stack.stop());
+
+  const createUserCalls = () => stack.callsByMethod()['users.CreateUser'] ?? 0;
+
+  function account(name: string, extra: Record<string, string> = {}) {
+    return { username: name, email: `${name}@example.com`, password: 'correct horse battery', displayName: name, ...extra };
+  }
+
+  it('a register retried with the same clientMutationId creates one account and answers with it both times', async () => {
+    const before = createUserCalls();
+    const input = account('retried_register', { clientMutationId: 'register-key-1' });
+    const first = await graphql<Registered>(stack.url, REGISTER, { variables: { input } });
+    const second = await graphql<Registered>(stack.url, REGISTER, { variables: { input } });
+    assert.equal(first.errors, undefined, JSON.stringify(first.errors));
+    assert.equal(second.errors, undefined, JSON.stringify(second.errors));
+    assert.ok(first.data?.register.user.id);
+    assert.equal(second.data?.register.user.id, first.data?.register.user.id);
+    assert.equal(second.data?.register.user.username, 'retried_register');
+    // The repeat is signed in afresh: its own refresh token, and an access token that works.
+    assert.notEqual(second.data?.register.refreshToken, first.data?.register.refreshToken);
+    const me = await graphql<{ me: { id: string } }>(stack.url, `{ me { id } }`, { token: second.data?.register.accessToken });
+    assert.equal(me.data?.me.id, first.data?.register.user.id);
+    assert.equal(createUserCalls(), before + 1);
+  });
+
+  it('the Idempotency-Key header makes a repeated register answer with the first account', async () => {
+    const before = createUserCalls();
+    const input = account('header_register');
+    const headers = { 'idempotency-key': 'register-header-key-1' };
+    const first = await graphql<Registered>(stack.url, REGISTER, { variables: { input }, headers });
+    const second = await graphql<Registered>(stack.url, REGISTER, { variables: { input }, headers });
+    assert.equal(first.errors, undefined, JSON.stringify(first.errors));
+    assert.equal(second.errors, undefined, JSON.stringify(second.errors));
+    assert.equal(second.data?.register.user.id, first.data?.register.user.id);
+    assert.equal(createUserCalls(), before + 1);
+  });
+
+  it('a key reused with another e-mail is BAD_USER_INPUT naming input.clientMutationId, and creates nothing', async () => {
+    const first = await graphql<Registered>(stack.url, REGISTER, {
+      variables: { input: account('reused_register', { clientMutationId: 'register-reused-key' }) },
+    });
+    assert.equal(first.errors, undefined, JSON.stringify(first.errors));
+    const before = createUserCalls();
+    const second = await graphql(stack.url, REGISTER, {
+      variables: { input: account('reused_register', { email: 'someone_else@example.com', clientMutationId: 'register-reused-key' }) },
+    });
+    assert.deepEqual(errorCodes(second), ['BAD_USER_INPUT']);
+    assert.equal(second.errors?.[0]?.extensions?.field, 'input.clientMutationId');
+    assert.equal(createUserCalls(), before);
+  });
+
+  it('a key repeated with a password that does not match is BAD_USER_INPUT naming the Idempotency-Key header', async () => {
+    const headers = { 'idempotency-key': 'register-password-key' };
+    const first = await graphql(stack.url, REGISTER, { variables: { input: account('guarded_register') }, headers });
+    assert.equal(first.errors, undefined, JSON.stringify(first.errors));
+    const second = await graphql(stack.url, REGISTER, {
+      variables: { input: account('guarded_register', { password: 'not the same password' }) },
+      headers,
+    });
+    assert.deepEqual(errorCodes(second), ['BAD_USER_INPUT']);
+    assert.equal(second.errors?.[0]?.extensions?.field, 'Idempotency-Key');
+  });
+
+  it('concurrent registers with one key create one account and all answer with it', async () => {
+    const before = createUserCalls();
+    const input = account('concurrent_register', { clientMutationId: 'register-concurrent-key' });
+    const answers = await Promise.all([1, 2, 3].map(() => graphql<Registered>(stack.url, REGISTER, { variables: { input } })));
+    for (const answer of answers) assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
+    const ids = new Set(answers.map((answer) => answer.data?.register.user.id));
+    assert.equal(ids.size, 1);
+    assert.ok([...ids][0]);
+    assert.equal(createUserCalls(), before + 1);
+  });
+});

@@ -6,13 +6,18 @@ import { status } from '@grpc/grpc-js';
 import { jwtVerify } from 'jose';
 import { AuthServiceService } from '../../generated/proto/pinstack/auth/v1/auth.js';
 import { UsersServiceService } from '../../generated/proto/pinstack/users/v1/users.js';
-import { MemoryCredentialsRepository, MemoryRefreshTokensRepository } from '../../services/auth/memory-repository.js';
+import {
+  MemoryCredentialsRepository,
+  MemoryRefreshTokensRepository,
+  MemoryRegistrationKeysRepository,
+} from '../../services/auth/memory-repository.js';
 import { seedCredentials } from '../../services/auth/seed.js';
 import { createAuthService, INVALID_CREDENTIALS_MESSAGE } from '../../services/auth/service.js';
 import { LoginThrottle } from '../../services/auth/login-throttle.js';
 import { hashRefreshToken, INVALID_REFRESH_TOKEN_MESSAGE, REFRESH_TOKEN_TTL_MS } from '../../services/auth/tokens.js';
 import { createUnaryClient, type UnaryClient } from '../../services/common/client.js';
 import { FIELD_VIOLATION_METADATA_KEY } from '../../services/common/errors.js';
+import { DEFAULT_IDEMPOTENCY_KEY_TTL_MS } from '../../services/common/idempotency.js';
 import { DEFAULT_SEED, type SeedConfig } from '../../services/common/seed-config.js';
 import { startServer, type RunningServer } from '../../services/common/server.js';
 import { tokenConfigFromEnv } from '../../services/common/token-config.js';
@@ -298,6 +303,82 @@ describe('AuthService sign-in throttling and token refresh, with a controlled cl
       currentDate: new Date(now),
     });
     assert.equal(payload.iat, Math.floor(now / 1000));
+  });
+});
+
+describe('AuthService Register idempotency keys, with a controlled clock', () => {
+  let usersServer: RunningServer;
+  let authServer: RunningServer;
+  let usersForAuth: UnaryClient<typeof UsersServiceService>;
+  let auth: UnaryClient<typeof AuthServiceService>;
+  const registrationKeys = new MemoryRegistrationKeysRepository();
+  const BASE = new Date('2026-11-01T00:00:00.000Z').getTime();
+  let now = BASE;
+
+  before(async () => {
+    usersServer = await startServer({
+      name: 'users',
+      address: '127.0.0.1:0',
+      services: [createUsersService({ repository: new MemoryUsersRepository(seedUsers(SEED)) })],
+    });
+    usersForAuth = createUnaryClient(UsersServiceService, usersServer.address);
+    authServer = await startServer({
+      name: 'auth',
+      address: '127.0.0.1:0',
+      services: [
+        createAuthService({
+          credentials: new MemoryCredentialsRepository(await seedCredentials(SEED)),
+          refreshTokens: new MemoryRefreshTokensRepository(),
+          registrationKeys,
+          users: usersForAuth.api,
+          tokens: TOKENS,
+          now: () => new Date(now),
+        }),
+      ],
+    });
+    auth = createUnaryClient(AuthServiceService, authServer.address);
+  });
+
+  after(async () => {
+    auth.close();
+    usersForAuth.close();
+    await authServer.shutdown();
+    await usersServer.shutdown();
+  });
+
+  it('a key answers with its account for 24 hours by default, and is forgotten once it has expired', async () => {
+    const request = {
+      username: 'keyed_account',
+      email: 'Keyed@Example.com',
+      password: 'a long enough password',
+      displayName: 'Keyed',
+      idempotencyKey: 'expiring-key',
+    };
+    const first = await auth.api.register(request);
+
+    // The same caller retrying, with the address in another case, within the day: the same account.
+    now = BASE + DEFAULT_IDEMPOTENCY_KEY_TTL_MS - 1;
+    const repeat = await auth.api.register({ ...request, email: ' keyed@example.com ' });
+    assert.equal(repeat.userId, first.userId);
+    assert.notEqual(repeat.tokens?.refreshToken, first.tokens?.refreshToken);
+    await assertRpcError(auth.api.register({ ...request, password: 'another long password' }), status.INVALID_ARGUMENT, 'idempotency_key');
+    await assertRpcError(auth.api.register({ ...request, username: 'other_account' }), status.INVALID_ARGUMENT, 'idempotency_key');
+
+    // A day after its first use the key no longer answers: the same request now meets the taken username.
+    now = BASE + DEFAULT_IDEMPOTENCY_KEY_TTL_MS;
+    await assertRpcError(auth.api.register(request), status.ALREADY_EXISTS, 'username');
+    assert.equal(registrationKeys.size, 0, 'the expired key was dropped');
+    const other = await auth.api.register({ ...request, username: 'later_account', email: 'later@example.com' });
+    assert.notEqual(other.userId, first.userId);
+    assert.equal(registrationKeys.size, 1);
+  });
+
+  it('an idempotency key over 255 characters is INVALID_ARGUMENT naming it, and the users service is not called', async () => {
+    const request = { username: 'long_key', email: 'long_key@example.com', password: 'a long enough password', displayName: 'Long' };
+    await assertRpcError(auth.api.register({ ...request, idempotencyKey: 'k'.repeat(256) }), status.INVALID_ARGUMENT, 'idempotency_key');
+    // Nothing was created: the same account registers without a key.
+    const created = await auth.api.register(request);
+    assert.ok(created.userId);
   });
 });
 

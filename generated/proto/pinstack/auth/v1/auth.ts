@@ -35,6 +35,15 @@ export interface RegisterRequest {
   email: string;
   password: string;
   displayName: string;
+  /**
+   * Up to 255 characters chosen by the client; kept for IDEMPOTENCY_KEY_TTL_SECONDS
+   * (a day by default). A repeat with the same key, username and e-mail and a
+   * password that matches answers with the account the key created, signed in
+   * again, and creates nothing. The same key with another username or e-mail,
+   * or a password that does not match, is INVALID_ARGUMENT naming
+   * idempotency_key. Unset or empty: no key.
+   */
+  idempotencyKey?: string | undefined;
 }
 
 export interface RegisterResponse {
@@ -184,7 +193,7 @@ export const TokenPair: MessageFns<TokenPair> = {
 };
 
 function createBaseRegisterRequest(): RegisterRequest {
-  return { username: "", email: "", password: "", displayName: "" };
+  return { username: "", email: "", password: "", displayName: "", idempotencyKey: undefined };
 }
 
 export const RegisterRequest: MessageFns<RegisterRequest> = {
@@ -200,6 +209,9 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
     }
     if (message.displayName !== "") {
       writer.uint32(34).string(message.displayName);
+    }
+    if (message.idempotencyKey !== undefined) {
+      writer.uint32(42).string(message.idempotencyKey);
     }
     return writer;
   },
@@ -249,6 +261,14 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
             message.displayName = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -271,6 +291,11 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
         : isSet(object.display_name)
         ? globalThis.String(object.display_name)
         : "",
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : undefined,
     };
   },
 
@@ -288,6 +313,9 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
     if (message.displayName !== "") {
       obj.displayName = message.displayName;
     }
+    if (message.idempotencyKey !== undefined) {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
     return obj;
   },
 
@@ -300,6 +328,7 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
     message.email = object.email ?? "";
     message.password = object.password ?? "";
     message.displayName = object.displayName ?? "";
+    message.idempotencyKey = object.idempotencyKey ?? undefined;
     return message;
   },
 };
@@ -883,7 +912,8 @@ export type AuthServiceService = typeof AuthServiceService;
 export const AuthServiceService = {
   /**
    * Register creates the account and its profile and signs the user in.
-   * ALREADY_EXISTS when the username or e-mail is taken.
+   * ALREADY_EXISTS when the username or e-mail is taken. Idempotent when given
+   * an idempotency_key: a repeat answers with the first account and a new pair.
    */
   register: {
     path: "/pinstack.auth.v1.AuthService/Register" as const,
@@ -941,7 +971,8 @@ export const AuthServiceService = {
 export interface AuthServiceServer extends UntypedServiceImplementation {
   /**
    * Register creates the account and its profile and signs the user in.
-   * ALREADY_EXISTS when the username or e-mail is taken.
+   * ALREADY_EXISTS when the username or e-mail is taken. Idempotent when given
+   * an idempotency_key: a repeat answers with the first account and a new pair.
    */
   register: handleUnaryCall<RegisterRequest, RegisterResponse>;
   /**
@@ -966,7 +997,8 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
 export interface AuthServiceClient extends Client {
   /**
    * Register creates the account and its profile and signs the user in.
-   * ALREADY_EXISTS when the username or e-mail is taken.
+   * ALREADY_EXISTS when the username or e-mail is taken. Idempotent when given
+   * an idempotency_key: a repeat answers with the first account and a new pair.
    */
   register(
     request: RegisterRequest,
