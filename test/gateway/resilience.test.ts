@@ -7,19 +7,12 @@ import type { Gateway } from '../../src/http/gateway.js';
 import { SERVICE_CRITICALITY } from '../../src/resilience/criticality.js';
 import { errorCodes, graphql } from '../support/graphql.js';
 import { startStack, type TestStack } from '../support/stack.js';
+import { rpcsSent } from '../support/gateway-metrics.js';
 
 const PROFILE = `query($id: ID!) { profile(userId: $id) { user { id } followersCount followingCount recentPosts { id } recommendations { id } } }`;
 
 interface ProfileData {
   profile: { user: { id: string }; followersCount: number; followingCount: number; recentPosts: unknown[]; recommendations: unknown[] };
-}
-
-/** RPCs the gateway sent to `service` (every attempt, whatever its outcome), read from its own metrics. */
-async function rpcsSent(gateway: Gateway, service: string, code?: string): Promise<number> {
-  const { values } = await gateway.metrics.grpcClientCalls.get();
-  return values
-    .filter((value) => value.labels.service === service && (code === undefined || value.labels.code === code))
-    .reduce((sum, value) => sum + value.value, 0);
 }
 
 async function breakerGauge(gateway: Gateway, service: string): Promise<number | undefined> {
