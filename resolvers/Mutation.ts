@@ -155,25 +155,9 @@ export const Mutation: MutationResolvers = {
     return primeLiked(context, reply.post, reply.stats);
   },
 
-  follow: async (_parent, args, context) => {
-    const viewer = requireViewer(context);
-    const { userId } = parseArgs(userIdArgs, args);
-    const target = await existingUser(context, userId);
-    await context.services.relations.follow({ followerId: viewer.id, followeeId: userId }, { fields: { followee_id: 'userId' } });
-    await context.profiles.invalidate([viewer.id, userId]);
-    forgetFollowState(context, viewer.id, userId);
-    return target;
-  },
+  follow: (_parent, args, context) => changeFollow(context, args, 'follow'),
 
-  unfollow: async (_parent, args, context) => {
-    const viewer = requireViewer(context);
-    const { userId } = parseArgs(userIdArgs, args);
-    const target = await existingUser(context, userId);
-    await context.services.relations.unfollow({ followerId: viewer.id, followeeId: userId }, { fields: { followee_id: 'userId' } });
-    await context.profiles.invalidate([viewer.id, userId]);
-    forgetFollowState(context, viewer.id, userId);
-    return target;
-  },
+  unfollow: (_parent, args, context) => changeFollow(context, args, 'unfollow'),
 
   updateProfile: async (_parent, args, context) => {
     const viewer = requireViewer(context);
@@ -214,6 +198,17 @@ async function existingUser(context: GatewayContext, userId: string): Promise<Us
   const user = await context.loaders.usersById.load(userId);
   if (!user) throw new NotFoundError(`There is no user ${userId}.`);
   return user;
+}
+
+/** Follows or unfollows `args.userId` as the viewer, then drops what the change made stale. */
+async function changeFollow(context: GatewayContext, args: unknown, change: 'follow' | 'unfollow'): Promise<UserMessage> {
+  const viewer = requireViewer(context);
+  const { userId } = parseArgs(userIdArgs, args);
+  const target = await existingUser(context, userId);
+  await context.services.relations[change]({ followerId: viewer.id, followeeId: userId }, { fields: { followee_id: 'userId' } });
+  await context.profiles.invalidate([viewer.id, userId]);
+  forgetFollowState(context, viewer.id, userId);
+  return target;
 }
 
 function forgetFollowState(context: GatewayContext, followerId: string, followeeId: string): void {

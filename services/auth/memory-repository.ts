@@ -1,4 +1,4 @@
-import { DEFAULT_IDEMPOTENCY_KEY_TTL_MS } from '../common/idempotency.js';
+import { DEFAULT_IDEMPOTENCY_KEY_TTL_MS, ExpiringKeys } from '../common/idempotency.js';
 import type {
   CredentialRecord,
   CredentialsRepository,
@@ -35,44 +35,27 @@ export class MemoryCredentialsRepository implements CredentialsRepository {
   }
 }
 
-/**
- * Register idempotency keys in memory. Keys are inserted as they are first
- * used and all live equally long, so the map is in expiry order and expired
- * keys are dropped from its front whenever a key is looked up or stored.
- */
+/** Register idempotency keys in memory, each answering with its account for one lifetime. */
 export class MemoryRegistrationKeysRepository implements RegistrationKeysRepository {
-  readonly #byKey = new Map<string, { readonly record: RegistrationKeyRecord; readonly expiresAt: number }>();
-  readonly #ttlMs: number;
+  readonly #byKey: ExpiringKeys<RegistrationKeyRecord>;
 
   /** `ttlMs`: how long after its first use a key still answers with its account. */
   constructor(ttlMs: number = DEFAULT_IDEMPOTENCY_KEY_TTL_MS) {
-    this.#ttlMs = ttlMs;
+    this.#byKey = new ExpiringKeys(ttlMs);
   }
 
   async find(key: string, now: number): Promise<RegistrationKeyRecord | undefined> {
-    this.#dropExpired(now);
-    const entry = this.#byKey.get(key);
-    // Checked again here: a clock that stepped back can leave an expired key behind a live one.
-    return entry && entry.expiresAt > now ? { ...entry.record } : undefined;
+    const record = this.#byKey.get(key, now);
+    return record && { ...record };
   }
 
   async insert(key: string, record: RegistrationKeyRecord, now: number): Promise<void> {
-    this.#dropExpired(now);
-    // Deleted first, so the renewed key moves to the map's end and the expiry order holds.
-    this.#byKey.delete(key);
-    this.#byKey.set(key, { record: { ...record }, expiresAt: now + this.#ttlMs });
+    this.#byKey.set(key, { ...record }, now);
   }
 
   /** How many keys are held now, expired ones not yet dropped included. */
   get size(): number {
     return this.#byKey.size;
-  }
-
-  #dropExpired(now: number): void {
-    for (const [key, { expiresAt }] of this.#byKey) {
-      if (expiresAt > now) return;
-      this.#byKey.delete(key);
-    }
   }
 }
 

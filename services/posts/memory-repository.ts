@@ -1,4 +1,4 @@
-import { DEFAULT_IDEMPOTENCY_KEY_TTL_MS } from '../common/idempotency.js';
+import { DEFAULT_IDEMPOTENCY_KEY_TTL_MS, ExpiringKeys } from '../common/idempotency.js';
 import { seededPostId } from '../common/seed-config.js';
 import { indexAfter, mergeNewestFirst } from './merge.js';
 import {
@@ -24,12 +24,6 @@ export interface MemoryPostRepositoryOptions {
   now?: () => number;
 }
 
-/** A post created with an idempotency key, and when the key stops answering with it. */
-interface KeyedPost {
-  readonly post: PostRecord;
-  readonly expiresAt: number;
-}
-
 /**
  * Posts and likes held in process memory, indexed for the service's queries:
  * by id, by author (each author's posts kept sorted newest first, so listings
@@ -41,17 +35,14 @@ export class MemoryPostRepository implements PostRepository {
   readonly #likes = new Map<string, Set<string>>();
   /**
    * Posts by author and idempotency key, each kept for the key's lifetime; a
-   * deleted post's key still answers with it until then. Keys are inserted as
-   * they are first used and all live equally long, so the map is in expiry
-   * order and expired keys are dropped from its front.
+   * deleted post's key still answers with it until then.
    */
-  readonly #byIdempotencyKey = new Map<string, KeyedPost>();
-  readonly #idempotencyKeyTtlMs: number;
+  readonly #byIdempotencyKey: ExpiringKeys<PostRecord>;
   readonly #now: () => number;
   #nextNumber = 1;
 
   constructor(seed: PostSeed = { posts: [], likes: [] }, options: MemoryPostRepositoryOptions = {}) {
-    this.#idempotencyKeyTtlMs = options.idempotencyKeyTtlMs ?? DEFAULT_IDEMPOTENCY_KEY_TTL_MS;
+    this.#byIdempotencyKey = new ExpiringKeys(options.idempotencyKeyTtlMs ?? DEFAULT_IDEMPOTENCY_KEY_TTL_MS);
     this.#now = options.now ?? Date.now;
     for (const post of seed.posts) {
       this.#posts.set(post.id, post);
@@ -101,16 +92,12 @@ export class MemoryPostRepository implements PostRepository {
     // Keys are the author's own: one author's key never answers with another's post.
     const keyed = idempotencyKey ? `${post.authorId}\u0000${idempotencyKey}` : undefined;
     const now = this.#now();
-    this.#dropExpiredKeys(now);
-    const earlier = keyed === undefined ? undefined : this.#byIdempotencyKey.get(keyed);
-    // Checked again here: a clock that stepped back can leave an expired key behind a live one.
-    if (earlier && earlier.expiresAt > now) return { post: earlier.post, created: false };
+    // Every create prunes, with a key or without, so the store never outgrows one lifetime of keys.
+    this.#byIdempotencyKey.dropExpired(now);
+    const earlier = keyed === undefined ? undefined : this.#byIdempotencyKey.get(keyed, now);
+    if (earlier) return { post: earlier, created: false };
     const record: PostRecord = { id: seededPostId(this.#nextNumber++), ...post };
-    if (keyed !== undefined) {
-      // Deleted first, so the renewed key moves to the map's end and the expiry order holds.
-      this.#byIdempotencyKey.delete(keyed);
-      this.#byIdempotencyKey.set(keyed, { post: record, expiresAt: now + this.#idempotencyKeyTtlMs });
-    }
+    if (keyed !== undefined) this.#byIdempotencyKey.set(keyed, record, now);
     this.#posts.set(record.id, record);
     const list = this.#byAuthor.get(record.authorId);
     if (list) list.splice(indexAfter(list, record), 0, record);
@@ -163,13 +150,6 @@ export class MemoryPostRepository implements PostRepository {
     return this.#byIdempotencyKey.size;
   }
 
-  /** Drops the keys that have expired by `now`, from the oldest on; costs nothing per live key. */
-  #dropExpiredKeys(now: number): void {
-    for (const [key, { expiresAt }] of this.#byIdempotencyKey) {
-      if (expiresAt > now) return;
-      this.#byIdempotencyKey.delete(key);
-    }
-  }
 
   /** The likers of a post, created on first like so unliked posts cost no set. */
   #likers(postId: string): Set<string> {

@@ -1,4 +1,3 @@
-import { SignJWT } from 'jose';
 import { SERVICE_NAMES, SERVICES, type ServiceName } from '../../services/common/addresses.js';
 import { createLogger } from '../../services/common/logger.js';
 import { DEFAULT_SEED, type SeedConfig } from '../../services/common/seed-config.js';
@@ -17,6 +16,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { startGateway, type Gateway } from '../../src/http/gateway.js';
 import { tokenConfigFromEnv } from '../../services/common/token-config.js';
 import { graphql } from './graphql.js';
+import { signAccessToken } from './tokens.js';
 
 /** A small seed that keeps a whole stack fast to start yet gives feeds of well over 50 posts. */
 export const TEST_SEED: SeedConfig = {
@@ -158,13 +158,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<TestS
       return token;
     },
     signToken(claims) {
-      return new SignJWT(claims)
-        .setProtectedHeader({ alg: 'HS256' })
-        .setIssuer(tokens.issuer)
-        .setAudience(tokens.audience)
-        .setIssuedAt()
-        .setExpirationTime('5m')
-        .sign(new TextEncoder().encode(tokens.secret));
+      return signAccessToken(tokens, claims);
     },
     setFault(name, fault) {
       if (fault) faults.set(name, fault);

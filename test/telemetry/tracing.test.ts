@@ -3,7 +3,6 @@ import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { SignJWT } from 'jose';
 import { PostsServiceService } from '../../generated/proto/pinstack/posts/v1/posts.js';
 import { createLogger } from '../../services/common/logger.js';
 import { DEFAULT_SEED } from '../../services/common/seed-config.js';
@@ -13,6 +12,7 @@ import { setupPostsService } from '../../services/posts/setup.js';
 import { ownRedis, type OwnRedis } from '../support/redis.js';
 import { OtlpReceiver, SPAN_KIND, STATUS_ERROR, type ReceivedSpan } from './otlp-receiver.js';
 import { accepts, freePort, postOnNewConnection, startTraced, waitUntil, type TracedProcess } from './processes.js';
+import { signAccessToken } from '../support/tokens.js';
 
 const SEED = { ...DEFAULT_SEED, users: 20, posts: 40, followsPerUser: 3, likesPerPost: 1, demoAccounts: 2 };
 
@@ -214,13 +214,7 @@ describe('observability of the gateway and the services, as separate processes',
 
   it('the log line of a request that carried a token and a password has its ids and contains neither', async () => {
     const tokens = tokenConfigFromEnv({ NODE_ENV: 'test' });
-    const token = await new SignJWT({ sub: 'usr_2' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuer(tokens.issuer)
-      .setAudience(tokens.audience)
-      .setIssuedAt()
-      .setExpirationTime('5m')
-      .sign(new TextEncoder().encode(tokens.secret));
+    const token = await signAccessToken(tokens, { sub: 'usr_2' });
     const password = `pw-${hex(12)}`;
     const requestId = `req-${hex(8)}`;
     const { header, traceId } = traceparent();
