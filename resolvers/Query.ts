@@ -20,12 +20,14 @@ export const Query: QueryResolvers = {
   },
 
   users: async (_parent, args, context) => {
-    const { ids } = parseArgs(z.object({ ids: z.array(rules.id).max(100, 'at most 100 ids at once') }), args);
+    const { ids } = parseArgs(z.object({ ids: rules.ids }), args);
     return context.loaders.usersById.loadMany(ids).then((users) => users.map((user) => (user instanceof Error ? null : user)));
   },
 
   searchUsers: async (_parent, args, context) => {
     const { query, first } = parseArgs(z.object({ query: rules.searchQuery, first: rules.first }), args);
+    // A page is paid for before it is fetched, like the loaders' batches.
+    context.budget.spendItems(first);
     const { users } = await context.services.users.searchUsers({ query, pageSize: first }, { fields: { page_size: 'first' } });
     for (const user of users) context.loaders.usersById.prime(user.id, user);
     return users;
@@ -41,6 +43,7 @@ export const Query: QueryResolvers = {
     const { first, after } = parseArgs(pageArgs, args);
     const authorIds = await followedAuthorIds(context, viewer.id);
     if (authorIds.length === 0) return postConnection(undefined);
+    context.budget.spendItems(first);
     const { page } = await context.services.posts.listFeed(
       { authorIds, pageSize: first, pageToken: after ?? '' },
       { fields: { page_token: 'after', page_size: 'first' } },
@@ -57,6 +60,7 @@ export const Query: QueryResolvers = {
   notifications: async (_parent, args, context) => {
     const viewer = requireViewer(context);
     const { first, after, unreadOnly } = parseArgs(pageArgs.extend({ unreadOnly: z.boolean().nullish() }), args);
+    context.budget.spendItems(first);
     const reply = await context.services.notifications.listNotifications(
       { recipientId: viewer.id, pageSize: first, pageToken: after ?? '', unreadOnly: unreadOnly ?? false },
       { fields: { page_token: 'after', page_size: 'first' } },

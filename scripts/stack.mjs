@@ -31,6 +31,8 @@ const START_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 15_000;
 /** Lines of each child's output kept to explain a failure. */
 const TAIL_LINES = 30;
+/** The gateway's V8 old-space limit when GATEWAY_MAX_HEAP_MB is unset: the same as the Dockerfile's. */
+const DEFAULT_GATEWAY_MAX_HEAP_MB = 1024;
 
 /** A failure the user can act on; its message is meant to be printed as is. */
 export class StackError extends Error {
@@ -168,6 +170,8 @@ export class LocalStack {
     for (const service of services) this.env[service.envVar] = service.address;
     /** @type {Map<string, { process: import('node:child_process').ChildProcess, tail: string[], exited: Promise<void> }>} */
     this.children = new Map();
+    /** The gateway's own Node flags, read from GATEWAY_MAX_HEAP_MB by `start()` so that a bad value fails before anything runs. */
+    this.gatewayNodeOptions = [];
     this.stopping = false;
     /** @type {Promise<{ name: string, code: number | null, signal: string | null, tail: string[] }>} */
     this.failed = new Promise((resolve) => (this.reportFailure = resolve));
@@ -186,6 +190,7 @@ export class LocalStack {
    */
   async start({ onReady = () => {} } = {}) {
     try {
+      this.gatewayNodeOptions = [`--max-old-space-size=${gatewayMaxHeapMb(this.env)}`];
       const checks = await Promise.allSettled([
         ...this.services.map((service) => ensurePortFree(service.address, service.name, service.envVar)),
         ensurePortFree(`${this.gateway.host}:${this.gateway.port}`, 'the gateway', 'PORT'),
@@ -242,7 +247,9 @@ export class LocalStack {
     // Tracing is loaded before the process's own modules, as in the Dockerfile;
     // OTEL_SDK_DISABLED=true turns it off.
     const instrumentation = name === 'gateway' ? GATEWAY_INSTRUMENTATION : SERVICE_INSTRUMENTATION;
-    const child = spawn(process.execPath, ['--import', `./${instrumentation}`, entry], {
+    // A known heap limit for the gateway alone: its load shedder measures heap use against it.
+    const nodeOptions = name === 'gateway' ? this.gatewayNodeOptions : [];
+    const child = spawn(process.execPath, [...nodeOptions, '--import', `./${instrumentation}`, entry], {
       cwd: ROOT,
       env: this.env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -279,6 +286,20 @@ export class LocalStack {
       await delay(100);
     }
   }
+}
+
+/**
+ * GATEWAY_MAX_HEAP_MB from `env`, the gateway's `--max-old-space-size`; throws
+ * a `StackError` when it is not a whole number of megabytes from 64 up.
+ */
+function gatewayMaxHeapMb(env) {
+  const raw = env.GATEWAY_MAX_HEAP_MB?.trim();
+  if (!raw) return DEFAULT_GATEWAY_MAX_HEAP_MB;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 64) {
+    throw new StackError(`GATEWAY_MAX_HEAP_MB must be a whole number of megabytes, 64 or more, got ${JSON.stringify(raw)}.`);
+  }
+  return value;
 }
 
 /**

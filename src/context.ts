@@ -4,6 +4,7 @@ import type { ServiceApis } from './grpc/service-apis.js';
 import type { Loaders } from './loaders/index.js';
 import type { CacheAside } from './cache/cache-aside.js';
 import type { RequestLimits } from './rate-limit/middleware.js';
+import type { CostPayer, ExecutionBudget } from './demand-control/index.js';
 import type { ProfileModel } from '../resolvers/models.js';
 
 /** Per-request state every resolver receives. */
@@ -34,4 +35,8 @@ export interface GatewayContext {
   idempotencyKey: string | null;
   /** Limits resolvers apply themselves (login attempts). */
   limits: RequestLimits;
+  /** What this request may still spend on RPCs and list items; every service call and loader batch pays from it. */
+  budget: ExecutionBudget;
+  /** Who pays for this request's cost: the viewer, or the client's address when anonymous. */
+  payer: CostPayer;
 }

@@ -15,6 +15,14 @@ export const GatewayErrorCode = {
   RateLimited: 'RATE_LIMITED',
   /** Trusted-documents mode: the operation is not on the list of allowed documents. */
   PersistedQueryNotInList: 'PERSISTED_QUERY_NOT_IN_LIST',
+  /** The operation's estimated cost is over `MAX_OPERATION_COST`; nothing was run. */
+  OperationTooExpensive: 'OPERATION_TOO_EXPENSIVE',
+  /** The document breaks a structural limit (depth, aliases, directives, tokens, characters); nothing was run. */
+  OperationLimitExceeded: 'OPERATION_LIMIT_EXCEEDED',
+  /** The request used up its execution budget (RPCs or list items) while running; the rest was not fetched. */
+  ExecutionBudgetExceeded: 'EXECUTION_BUDGET_EXCEEDED',
+  /** The answer would be larger than `MAX_RESPONSE_BYTES`. */
+  ResponseTooLarge: 'RESPONSE_TOO_LARGE',
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
   InternalServerError: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -40,6 +48,12 @@ export interface GatewayErrorDetails {
   service?: string;
   /** Seconds after which a retry may succeed, for RATE_LIMITED and SERVICE_UNAVAILABLE. */
   retryAfter?: number;
+  /** The limit that refused the request (`depth`, `aliases`, `cost`, `rpcs`, ...). */
+  limit?: string;
+  /** The limit's value. */
+  max?: number;
+  /** What the request came to, where it is known (the estimated cost, the depth found). */
+  found?: number;
 }
 
 /**
@@ -122,8 +136,9 @@ export class ServiceUnavailableError extends GatewayError {
 export class RateLimitedError extends GatewayError {
   readonly retryAfterSeconds: number;
 
-  constructor(retryAfterSeconds: number, message = 'Too many requests; try again later.') {
-    super(GatewayErrorCode.RateLimited, message, { retryAfter: retryAfterSeconds });
+  /** `limit` names the limit when it is not the request count (`costBudget`). */
+  constructor(retryAfterSeconds: number, message = 'Too many requests; try again later.', limit?: string) {
+    super(GatewayErrorCode.RateLimited, message, { retryAfter: retryAfterSeconds, limit });
     this.name = 'RateLimitedError';
     this.retryAfterSeconds = retryAfterSeconds;
     this.extensions.http = { status: 429, headers: new Map([['retry-after', String(retryAfterSeconds)]]) };
@@ -138,10 +153,117 @@ export class PersistedQueryNotInListError extends GatewayError {
   }
 }
 
+/** HTTP 400: the request is refused for what its document asks, before anything runs. */
+const REFUSED_DOCUMENT_HTTP = () => ({ status: 400, headers: new Map<string, string>() });
+
+/**
+ * The operation's estimated cost is over the limit (`MAX_OPERATION_COST`): it
+ * is refused before any RPC, naming its cost and the limit.
+ */
+export class OperationTooExpensiveError extends GatewayError {
+  constructor(
+    readonly estimatedCost: number,
+    readonly maxCost: number,
+  ) {
+    super(
+      GatewayErrorCode.OperationTooExpensive,
+      `The operation's estimated cost is ${estimatedCost}, over the limit of ${maxCost}; ask for fewer or smaller lists.`,
+      { limit: 'cost', max: maxCost, found: estimatedCost },
+    );
+    this.name = 'OperationTooExpensiveError';
+    this.extensions.http = REFUSED_DOCUMENT_HTTP();
+  }
+}
+
+/** The structural limits of a document, as named in `extensions.limit`. */
+export type StructuralLimit = 'depth' | 'introspectionDepth' | 'aliases' | 'directives' | 'tokens' | 'characters';
+
+/** The document breaks a structural limit; it is refused before it runs, naming the limit. */
+export class OperationLimitExceededError extends GatewayError {
+  constructor(
+    readonly limit: StructuralLimit,
+    max: number,
+    found: number | undefined,
+    message: string,
+  ) {
+    super(GatewayErrorCode.OperationLimitExceeded, message, { limit, max, found });
+    this.name = 'OperationLimitExceededError';
+    this.extensions.http = REFUSED_DOCUMENT_HTTP();
+  }
+}
+
+/** What an execution budget counts. */
+export type ExecutionBudgetKind = 'rpcs' | 'items';
+
+/**
+ * The request used up its execution budget while it ran: no further RPC is
+ * sent for it, and the fields that needed one are null.
+ */
+export class ExecutionBudgetExceededError extends GatewayError {
+  constructor(
+    readonly budget: ExecutionBudgetKind,
+    max: number,
+  ) {
+    super(
+      GatewayErrorCode.ExecutionBudgetExceeded,
+      budget === 'rpcs'
+        ? `The request needed more than ${max} calls to the services; the rest of the answer was not fetched.`
+        : `The request resolved more than ${max} list items; the rest of the answer was not fetched.`,
+      { limit: budget, max },
+    );
+    this.name = 'ExecutionBudgetExceededError';
+  }
+}
+
+/** The answer would be larger than `MAX_RESPONSE_BYTES`; none of it is sent. */
+export class ResponseTooLargeError extends GatewayError {
+  constructor(max: number) {
+    super(GatewayErrorCode.ResponseTooLarge, `The answer is larger than ${max} bytes; ask for fewer or smaller lists.`, {
+      limit: 'responseBytes',
+      max,
+    });
+    this.name = 'ResponseTooLargeError';
+  }
+}
+
 export class InternalServerError extends GatewayError {
   constructor(message = 'Something went wrong on our side.', cause?: unknown) {
     super(GatewayErrorCode.InternalServerError, message, {}, cause);
     this.name = 'InternalServerError';
+  }
+}
+
+/**
+ * Why a gateway replica shed a request, as `extensions.reason`: it already
+ * handles its most requests at once (`in-flight`), this client already has its
+ * share in flight (`client-in-flight`), its event loop lags (`event-loop`), or
+ * its heap is nearly full (`heap`).
+ */
+export type OverloadReason = 'in-flight' | 'client-in-flight' | 'event-loop' | 'heap';
+
+/**
+ * A gateway replica refused a request to protect itself, before doing any work
+ * for it: SERVICE_UNAVAILABLE for `service: 'gateway'`, with HTTP 503,
+ * `Retry-After` and `extensions.reason`. Safe to retry, mutations included:
+ * nothing was run.
+ */
+export class OverloadedError extends ServiceUnavailableError {
+  readonly reason: OverloadReason;
+  readonly retryAfterSeconds: number;
+
+  constructor(reason: OverloadReason, retryAfterSeconds: number) {
+    super('gateway');
+    this.name = 'OverloadedError';
+    this.reason = reason;
+    this.retryAfterSeconds = retryAfterSeconds;
+    // The replica is up, not "unavailable": say what to do instead.
+    this.message =
+      reason === 'client-in-flight'
+        ? 'Too many of your requests are in flight; wait for one to finish, then try again.'
+        : 'The gateway is overloaded; try again shortly.';
+    this.extensions.retryAfter = retryAfterSeconds;
+    this.extensions.reason = reason;
+    this.extensions.http = { status: 503, headers: new Map([['retry-after', String(retryAfterSeconds)]]) };
   }
 }
 
@@ -204,6 +326,36 @@ function violatedField(error: ServiceError, naming: FieldNaming): string | undef
   return naming.fields?.[field] ?? (naming.fieldPrefix ?? '') + field.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
 }
 
+/**
+ * A refusal of the gateway's own that reached Apollo Server wrapped in one of
+ * its errors, which would otherwise give it Apollo's code: a validation rule's
+ * error (GRAPHQL_VALIDATION_FAILED around an OperationLimitExceededError), or
+ * graphql-js's token limit stopping the parser (GRAPHQL_PARSE_FAILED).
+ */
+function ownRefusal(formatted: GraphQLFormattedError, error: unknown): GatewayError | undefined {
+  const original = error instanceof GraphQLError ? error.originalError : undefined;
+  if (formatted.extensions?.code === 'GRAPHQL_VALIDATION_FAILED' && original instanceof GatewayError) return original;
+  const max = formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' ? tokenLimitOf(formatted.message) : undefined;
+  if (max !== undefined) return new GatewayError(GatewayErrorCode.OperationLimitExceeded, `The document has more than ${max} tokens.`, { limit: 'tokens', max });
+  return undefined;
+}
+
+/**
+ * The token limit in the error graphql-js raises when its `maxTokens` stops
+ * the parser, or undefined for any other message. Its wording is graphql-js's
+ * own (language/parser.ts); the hostile-requests test pins it.
+ */
+export function tokenLimitOf(message: string): number | undefined {
+  const match = /^Syntax Error: Document contains more that (\d+) tokens\. Parsing aborted\.$/.exec(message);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** An error's extensions as clients see them: without the HTTP hints Apollo Server has already applied. */
+function publicExtensions(error: GatewayError): Record<string, unknown> {
+  const { http: _http, ...extensions } = error.extensions;
+  return extensions;
+}
+
 function withoutUndefined(details: GatewayErrorDetails): Record<string, unknown> {
   return Object.fromEntries(Object.entries(details).filter(([, value]) => value !== undefined));
 }
@@ -214,6 +366,8 @@ function withoutUndefined(details: GatewayErrorDetails): Record<string, unknown>
  * INTERNAL_SERVER_ERROR with a fixed message, and no stack trace leaves the process.
  */
 export function formatGatewayError(formatted: GraphQLFormattedError, error: unknown, production: boolean): GraphQLFormattedError {
+  const refusal = ownRefusal(formatted, error);
+  if (refusal) return { message: refusal.message, locations: formatted.locations, extensions: publicExtensions(refusal) };
   const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : undefined;
   const extensions: Record<string, unknown> = { ...formatted.extensions };
   if (production) delete extensions.stacktrace;

@@ -227,7 +227,7 @@ export type Query = {
   __typename?: 'Query';
   /**
    * Posts of the accounts the viewer follows, newest first. Requires a signed-in viewer.
-   * `first` is between 1 and 100.
+   * `first` is between 1 and 100. Costs 10 besides its posts: it reads the whole list of followed accounts.
    */
   feed: PostConnection;
   /** The signed-in viewer. Requires a signed-in viewer. */
@@ -236,9 +236,15 @@ export type Query = {
   notifications: NotificationConnection;
   /** A post by id; null when there is none. */
   post: Maybe<Post>;
-  /** A user's profile page. NOT_FOUND when there is no such user. */
+  /**
+   * A user's profile page. NOT_FOUND when there is no such user. Costs 5 besides what it selects:
+   * the whole profile is read from five services (or the cache) whatever is selected.
+   */
   profile: Profile;
-  /** Users whose username or display name starts with `query` (1 to 100 characters). */
+  /**
+   * Users whose username or display name starts with `query` (1 to 100 characters). The search
+   * itself costs 5, besides the users it returns.
+   */
   searchUsers: Array<User>;
   /** A user by id; null when there is none. */
   user: Maybe<User>;
@@ -515,6 +521,21 @@ export type ResolversParentTypes = {
   UserEdge: UserEdgeModel;
 };
 
+export type CostDirectiveArgs = {
+  weight: Scalars['Int']['input'];
+};
+
+export type CostDirectiveResolver<Result, Parent, ContextType = GatewayContext, Args = CostDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type ListSizeDirectiveArgs = {
+  assumedSize: Maybe<Scalars['Int']['input']>;
+  requireOneSlicingArgument?: Maybe<Scalars['Boolean']['input']>;
+  sizedFields: Maybe<Array<Scalars['String']['input']>>;
+  slicingArguments: Maybe<Array<Scalars['String']['input']>>;
+};
+
+export type ListSizeDirectiveResolver<Result, Parent, ContextType = GatewayContext, Args = ListSizeDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type AuthPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = {
   accessToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   refreshToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -649,3 +670,7 @@ export type Resolvers<ContextType = GatewayContext> = {
   UserEdge?: UserEdgeResolvers<ContextType>;
 };
 
+export type DirectiveResolvers<ContextType = GatewayContext> = {
+  cost?: CostDirectiveResolver<any, any, ContextType>;
+  listSize?: ListSizeDirectiveResolver<any, any, ContextType>;
+};

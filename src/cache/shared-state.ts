@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { GatewayConfig } from '../config/index.js';
-import { MemoryPersistedQueryStore, RedisPersistedQueryStore, type PersistedQueryStore } from '../persisted-queries/store.js';
+import { RedisPersistedQueryStore } from '../persisted-queries/redis-store.js';
+import { MemoryPersistedQueryStore, type PersistedQueryStore } from '../persisted-queries/store.js';
 import { RateLimits } from '../rate-limit/limiter.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ProfileModel } from '../../resolvers/models.js';
@@ -29,7 +30,7 @@ export interface SharedState {
 export interface SharedStateOptions {
   registry: Registry;
   logger: Logger;
-  /** The clock of the in-memory stand-ins' expiry (Redis keeps its own time). */
+  /** The clock of the in-memory stand-ins' expiry (Redis keeps its own time), and of the rate limiter's memory of store failures. */
   now?: () => number;
 }
 
@@ -58,8 +59,11 @@ export async function createSharedState(config: GatewayConfig, { registry, logge
   return {
     redis,
     profiles,
-    rateLimits: new RateLimits(config.rateLimits, redis, metrics, logger),
-    persistedQueries: redis ? new RedisPersistedQueryStore(redis, metrics) : new MemoryPersistedQueryStore(metrics, now),
+    rateLimits: new RateLimits(config.rateLimits, redis, metrics, logger, now),
+    // Bounded in bytes either way: registering a query is open to anyone.
+    persistedQueries: redis
+      ? new RedisPersistedQueryStore(redis, metrics, { maxBytes: config.persistedQueries.maxBytes })
+      : new MemoryPersistedQueryStore(metrics, now, config.persistedQueries.maxBytes),
     metrics,
     async close() {
       if (redis) await closeRedis(redis);

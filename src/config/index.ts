@@ -35,6 +35,61 @@ export interface GatewayConfig {
   /** Which proxies may set X-Forwarded-For (`TRUST_PROXY`), as Express's `trust proxy` takes it; false trusts none. */
   trustProxy: boolean | number | string;
   persistedQueries: PersistedQuerySettings;
+  /** What one operation may cost and do, checked before it runs and while it runs (`DEMAND_CONTROL`, `MAX_*`). */
+  demandControl: DemandControlSettings;
+  /** What one replica takes on at once, and how long it waits for slow clients (`MAX_IN_FLIGHT_*`, `SHED_*`, `HTTP_*_TIMEOUT_MS`). */
+  overload: OverloadSettings;
+}
+
+/**
+ * Demand control: every operation's work is bounded before it runs (structure
+ * and estimated cost) and again while it runs (RPCs, list items, response size).
+ */
+export interface DemandControlSettings {
+  /**
+   * `DEMAND_CONTROL`: `enforce` refuses what is over a limit; `measure` computes,
+   * records and logs the cost but refuses nothing for it (structural limits and
+   * the execution budget still hold); `off` skips demand control altogether.
+   */
+  mode: 'enforce' | 'measure' | 'off';
+  /** `MAX_OPERATION_COST`: the highest estimated cost an operation may have. */
+  maxOperationCost: number;
+  /** `MAX_QUERY_DEPTH`: the deepest nesting of fields, introspection aside. */
+  maxDepth: number;
+  /** `MAX_INTROSPECTION_DEPTH`: the deepest nesting of fields counting introspection (`ofType` chains). */
+  maxIntrospectionDepth: number;
+  /** `MAX_ALIASES`: aliases in one operation, its fragments included. */
+  maxAliases: number;
+  /** `MAX_DIRECTIVES`: directives in one operation, its fragments included. */
+  maxDirectives: number;
+  /** `MAX_TOKENS`: lexical tokens in one document; parsing stops past it. */
+  maxTokens: number;
+  /** `MAX_QUERY_CHARACTERS`: the longest query text, sent or registered as a persisted query. */
+  maxQueryCharacters: number;
+  /** `MAX_RPCS_PER_REQUEST`: RPCs one request may send, retries included. */
+  maxRpcsPerRequest: number;
+  /** `MAX_ITEMS_PER_REQUEST`: list items and batch keys one request may resolve. */
+  maxItemsPerRequest: number;
+  /** `MAX_RESPONSE_BYTES`: the largest response body. */
+  maxResponseBytes: number;
+}
+
+/** Overload protection of one replica, and its HTTP server's timeouts against slow clients. */
+export interface OverloadSettings {
+  /** `MAX_IN_FLIGHT_REQUESTS`: GraphQL requests handled at once by this replica; 0 turns the limit off. */
+  maxInFlight: number;
+  /** `MAX_IN_FLIGHT_PER_CLIENT`: GraphQL requests one client (viewer or IP) may have in flight; 0 turns it off. */
+  maxInFlightPerClient: number;
+  /** `SHED_EVENT_LOOP_DELAY_MS`: requests are shed while the event loop lags more than this; 0 turns it off. */
+  maxEventLoopDelayMs: number;
+  /** `SHED_HEAP_USED_PERCENT`: requests are shed while the heap is fuller than this share of its limit; 0 turns it off. */
+  maxHeapUsedPercent: number;
+  /** `HTTP_HEADERS_TIMEOUT_MS`: how long a client may take to send its request headers. */
+  headersTimeoutMs: number;
+  /** `HTTP_REQUEST_TIMEOUT_MS`: how long a client may take to send its whole request. */
+  requestTimeoutMs: number;
+  /** `HTTP_KEEP_ALIVE_TIMEOUT_MS`: how long an idle keep-alive connection stays open. */
+  keepAliveTimeoutMs: number;
 }
 
 /** How calls to the services are bounded, retried and shed; one set of settings applies to every service. */
@@ -90,6 +145,10 @@ export interface RateLimitSettings {
   signedIn: RateLimit;
   /** `RATE_LIMIT_LOGIN`: `login` attempts per client IP. */
   login: RateLimit;
+  /** `RATE_LIMIT_COST_ANONYMOUS`: estimated operation cost per client IP, for requests without a token. */
+  costAnonymous: RateLimit;
+  /** `RATE_LIMIT_COST_SIGNED_IN`: estimated operation cost per viewer id. */
+  costSignedIn: RateLimit;
   /** `RATE_LIMIT_FAIL`: whether requests pass (`open`) or are refused (`closed`) while the limit store is unreachable. */
   failMode: 'open' | 'closed';
 }
@@ -99,6 +158,8 @@ export interface PersistedQuerySettings {
   mode: 'apq' | 'trusted' | 'off';
   /** `PERSISTED_QUERIES_TTL_SECONDS`: how long an automatic persisted query is kept. */
   ttlSeconds: number;
+  /** `PERSISTED_QUERIES_MAX_BYTES`: the most query text the automatic persisted-query store holds; the least recently used go first. */
+  maxBytes: number;
   /** `TRUSTED_DOCUMENTS`: path of the manifest of allowed documents, required in `trusted` mode. */
   trustedDocumentsFile: string | undefined;
 }
@@ -154,10 +215,50 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       anonymous: rateLimit(env, 'RATE_LIMIT_ANONYMOUS', { points: 600, durationSeconds: 60 }),
       signedIn: rateLimit(env, 'RATE_LIMIT_SIGNED_IN', { points: 1_200, durationSeconds: 60 }),
       login: rateLimit(env, 'RATE_LIMIT_LOGIN', { points: 20, durationSeconds: 300 }),
+      costAnonymous: rateLimit(env, 'RATE_LIMIT_COST_ANONYMOUS', { points: 20_000, durationSeconds: 60 }),
+      costSignedIn: rateLimit(env, 'RATE_LIMIT_COST_SIGNED_IN', { points: 100_000, durationSeconds: 60 }),
       failMode: oneOf(env, 'RATE_LIMIT_FAIL', ['open', 'closed'] as const, 'open'),
     },
     trustProxy: trustProxy(env.TRUST_PROXY),
     persistedQueries: persistedQuerySettings(env),
+    demandControl: demandControlSettings(env),
+    overload: overloadSettings(env),
+  };
+}
+
+function demandControlSettings(env: NodeJS.ProcessEnv): DemandControlSettings {
+  const maxDepth = integer(env, 'MAX_QUERY_DEPTH', 10, 1, 1_000);
+  return {
+    mode: oneOf(env, 'DEMAND_CONTROL', ['enforce', 'measure', 'off'] as const, 'enforce'),
+    maxOperationCost: integer(env, 'MAX_OPERATION_COST', 5_000, 1, 1_000_000_000),
+    maxDepth,
+    // Never below the depth of ordinary fields: it bounds introspection, not the rest.
+    maxIntrospectionDepth: integer(env, 'MAX_INTROSPECTION_DEPTH', Math.max(15, maxDepth), maxDepth, 1_000),
+    maxAliases: integer(env, 'MAX_ALIASES', 15, 0, 100_000),
+    maxDirectives: integer(env, 'MAX_DIRECTIVES', 50, 0, 100_000),
+    maxTokens: integer(env, 'MAX_TOKENS', 1_000, 10, 1_000_000),
+    maxQueryCharacters: integer(env, 'MAX_QUERY_CHARACTERS', 20_000, 100, 100_000_000),
+    maxRpcsPerRequest: integer(env, 'MAX_RPCS_PER_REQUEST', 100, 1, 1_000_000),
+    maxItemsPerRequest: integer(env, 'MAX_ITEMS_PER_REQUEST', 20_000, 1, 100_000_000),
+    maxResponseBytes: integer(env, 'MAX_RESPONSE_BYTES', 5_000_000, 1_000, 1_000_000_000),
+  };
+}
+
+function overloadSettings(env: NodeJS.ProcessEnv): OverloadSettings {
+  const requestTimeoutMs = integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
+  // Node's HTTP server refuses a headers timeout longer than the request timeout, which covers the headers too.
+  const headersTimeoutMs = integer(env, 'HTTP_HEADERS_TIMEOUT_MS', Math.min(10_000, requestTimeoutMs), 100, 600_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(`HTTP_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not be longer than HTTP_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
+  }
+  return {
+    maxInFlight: integer(env, 'MAX_IN_FLIGHT_REQUESTS', 128, 0, 1_000_000),
+    maxInFlightPerClient: integer(env, 'MAX_IN_FLIGHT_PER_CLIENT', 16, 0, 1_000_000),
+    maxEventLoopDelayMs: integer(env, 'SHED_EVENT_LOOP_DELAY_MS', 200, 0, 60_000),
+    maxHeapUsedPercent: integer(env, 'SHED_HEAP_USED_PERCENT', 90, 0, 100),
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
   };
 }
 
@@ -239,7 +340,12 @@ function persistedQuerySettings(env: NodeJS.ProcessEnv): PersistedQuerySettings 
   const mode = oneOf(env, 'PERSISTED_QUERIES', ['apq', 'trusted', 'off'] as const, 'apq');
   const trustedDocumentsFile = env.TRUSTED_DOCUMENTS?.trim() || undefined;
   if (mode === 'trusted' && !trustedDocumentsFile) throw new ConfigError('PERSISTED_QUERIES=trusted needs TRUSTED_DOCUMENTS, the manifest of allowed documents.');
-  return { mode, ttlSeconds: integer(env, 'PERSISTED_QUERIES_TTL_SECONDS', 86_400, 1, 31_536_000), trustedDocumentsFile };
+  return {
+    mode,
+    ttlSeconds: integer(env, 'PERSISTED_QUERIES_TTL_SECONDS', 86_400, 1, 31_536_000),
+    maxBytes: integer(env, 'PERSISTED_QUERIES_MAX_BYTES', 10_000_000, 10_000, 10_000_000_000),
+    trustedDocumentsFile,
+  };
 }
 
 /** `JWKS_URL` and its cache settings, or the shared secret when it is unset. */

@@ -2,6 +2,7 @@ import { Metadata } from '@grpc/grpc-js';
 import { isBrokenCircuitError, isBulkheadRejectedError } from 'cockatiel';
 import type { ServiceName } from '../../services/common/addresses.js';
 import { fromGrpcError, isGrpcServiceError, ServiceUnavailableError, type FieldNaming } from '../errors.js';
+import type { ExecutionBudget } from '../demand-control/execution-budget.js';
 import { isIdempotentRead, type ServicePolicies } from '../resilience/policies.js';
 import type { ServiceClients } from './service-clients.js';
 
@@ -24,6 +25,8 @@ export interface RequestCallSettings {
   rpcTimeoutMs: number;
   /** Sent with every call (identity, tracing). */
   metadata?: Metadata;
+  /** The request's execution budget: every attempt pays for one RPC before it is sent. */
+  budget?: ExecutionBudget;
 }
 
 /**
@@ -49,7 +52,9 @@ export function createServiceApis(clients: ServiceClients, settings: RequestCall
             // The budget is spent (by earlier attempts, or a long wait for a slot):
             // fail without a call the service could not finish in time anyway.
             if (left <= 0) throw new ServiceUnavailableError(service, new Error(`request budget spent before ${name}`));
+            settings.budget?.spendRpc();
             return method(request, {
+              signal: settings.budget?.signal,
               deadline: now() + Math.min(left, settings.rpcTimeoutMs),
               // A copy per call: grpc-js may add to the metadata it is given.
               metadata: settings.metadata?.clone() ?? new Metadata(),

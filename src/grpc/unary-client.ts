@@ -13,6 +13,8 @@ export interface UnaryCallOptions {
   /** Absolute deadline; the service sees it as the gRPC deadline. */
   deadline?: Date | number;
   metadata?: Metadata;
+  /** Cancels the call (gRPC CANCELLED) when aborted: the caller no longer wants the answer. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -71,10 +73,14 @@ export function createUnaryClient<D extends ServiceDefinition>(
   for (const [key, method] of Object.entries(definition)) {
     api[key] = (request, callOptions = {}) =>
       new Promise((resolve, reject) => {
+        if (callOptions.signal?.aborted) {
+          reject(new Error('cancelled before it was sent'));
+          return;
+        }
         const done = options.observer?.onCall(method.path);
         const grpcOptions: CallOptions = {};
         if (callOptions.deadline !== undefined) grpcOptions.deadline = callOptions.deadline;
-        client.makeUnaryRequest(
+        const call = client.makeUnaryRequest(
           method.path,
           method.requestSerialize,
           method.responseDeserialize,
@@ -82,11 +88,14 @@ export function createUnaryClient<D extends ServiceDefinition>(
           callOptions.metadata ?? new Metadata(),
           grpcOptions,
           (error, response) => {
+            callOptions.signal?.removeEventListener('abort', cancel);
             done?.(error ?? null);
             if (error) reject(error);
             else resolve(response);
           },
         );
+        const cancel = () => call.cancel();
+        callOptions.signal?.addEventListener('abort', cancel, { once: true });
       });
   }
   return {

@@ -18,6 +18,7 @@ import { closeServiceClients, createServiceClients, type ServiceClients } from '
 import { createLoaders } from '../loaders/index.js';
 import { createServicePolicies, type ServicePolicies } from '../resilience/policies.js';
 import { buildSchema } from '../schema.js';
+import { boundedDocumentStore, createDemandControl } from '../demand-control/index.js';
 import { GatewayMetrics } from '../telemetry/metrics.js';
 import { createGatewayLogger, type Logger } from '../telemetry/logger.js';
 import { telemetryPlugin } from '../telemetry/graphql-plugin.js';
@@ -26,10 +27,12 @@ import { graphqlOperationSpan } from '../telemetry/tracing.js';
 import { DegradedErrors, degradedErrorsPlugin } from './degraded-errors.js';
 import { answerClientErrors } from './client-errors.js';
 import { errorLoggingPlugin } from './error-logging.js';
-import { readiness, type ReadinessCheck } from './readiness.js';
+import { requestErrorStatusPlugin } from './status-codes.js';
+import { readiness, sharedStateChecks } from './readiness.js';
 import { createSharedState } from '../cache/shared-state.js';
 import type { RedisConnection } from '../cache/redis.js';
-import { rateLimitRequests, requestLimits } from '../rate-limit/middleware.js';
+import { clientIp, rateLimitRequests, requestLimits } from '../rate-limit/middleware.js';
+import { createOverloadProtection, type SampleLoad } from '../overload/index.js';
 import { loadTrustedDocuments, requireTrustedDocuments } from '../persisted-queries/trusted-documents.js';
 
 /** A running gateway. */
@@ -55,6 +58,8 @@ export interface StartGatewayOptions {
   now?: () => number;
   /** The clock access tokens are checked against (`exp`, `nbf`) and the JWKS cache ages by. */
   tokenClock?: () => number;
+  /** Where the load shedder reads the event loop delay and heap use; by default sampled from this process. */
+  sampleLoad?: SampleLoad;
 }
 
 /**
@@ -64,6 +69,7 @@ export interface StartGatewayOptions {
 export async function startGateway(config: GatewayConfig, options: StartGatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createGatewayLogger(config.logLevel);
   const metrics = new GatewayMetrics({ processMetrics: options.processMetrics ?? true });
+  const overload = createOverloadProtection(config.overload, { metrics, sampleLoad: options.sampleLoad });
   const clients = createServiceClients(config.serviceAddresses, metrics);
   // Breakers and bulkheads are shared by every request: a service's health is learnt across requests.
   const policies = createServicePolicies(config.resilience, metrics.onBreakerState);
@@ -91,11 +97,38 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   app.set('trust proxy', config.trustProxy);
   // First, so that every response (probes, scrapes, refused bodies) is counted and carries a request id.
   app.use(httpTelemetry(metrics));
-  const httpServer = createServer(app);
+  const httpServer = createServer(
+    {
+      // Slow clients (a body sent a byte at a time) would each hold a connection and a place in flight.
+      headersTimeout: config.overload.headersTimeoutMs,
+      requestTimeout: config.overload.requestTimeoutMs,
+      keepAliveTimeout: config.overload.keepAliveTimeoutMs,
+      // Node checks those two timeouts only this often (30 s by default), so a slow request would live that much longer.
+      connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
+    },
+    app,
+  );
   answerClientErrors(httpServer);
 
+  const schema = buildSchema();
+  // Every request's work is bounded before it runs (structure, estimated cost,
+  // cost budget) and while it runs (RPCs, list items, response size).
+  const demand = createDemandControl<GatewayContext>(config.demandControl, {
+    schema,
+    rateLimits: shared.rateLimits,
+    registry: metrics.registry,
+    operationLabel: (name, validated) => metrics.operationLabel(name, validated),
+    logger,
+    production: config.production,
+  });
+
   const apollo = new ApolloServer<GatewayContext>({
-    schema: buildSchema(),
+    schema,
+    // Parsed documents are cached by what they hold, their query text included.
+    documentStore: boundedDocumentStore(),
+    parseOptions: demand.parseOptions,
+    validationRules: demand.validationRules,
+    stringifyResult: demand.stringifyResult,
     // Sandbox and introspection help developers explore the graph; in
     // production they would hand the whole schema to anyone who asks.
     introspection: !config.production,
@@ -117,9 +150,12 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
+      demand.plugin,
       degradedErrorsPlugin<GatewayContext>(config.production),
       errorLoggingPlugin(logger),
       telemetryPlugin<GatewayContext>(metrics, logger),
+      // GraphQL over HTTP: a refused document is 200 under application/json, 400 under application/graphql-response+json.
+      requestErrorStatusPlugin<GatewayContext>(),
     ],
   });
   await apollo.start();
@@ -128,13 +164,12 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    const redis = shared.redis;
-    // Redis makes the gateway unready only when requests fail without it
-    // (rate limiting fails closed); otherwise it is reported as degraded.
-    const checks: Record<string, ReadinessCheck> = redis
-      ? { redis: { check: async () => (await redis.ping()) === 'PONG', required: config.rateLimits.failMode === 'closed' } }
-      : {};
-    const report = await readiness(clients, 1_000, checks);
+    // Redis (and the limiter's writes to it) make the gateway unready only when
+    // requests fail without them (rate limiting fails closed); otherwise they
+    // are reported as degraded.
+    const checks = sharedStateChecks(shared.redis, shared.rateLimits, config.rateLimits.failMode);
+    // Overloaded (event loop or heap), the replica asks its load balancer for less traffic; /readyz itself is never shed.
+    const report = await readiness(clients, 1_000, { ...checks, load: overload.readinessCheck });
     res.status(report.ready ? 200 : 503).json(report);
   });
   app.get('/metrics', async (_req, res) => {
@@ -144,15 +179,25 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     '/graphql',
     graphqlOperationSpan('/graphql'),
     cors(config.corsOrigins === '*' ? {} : { origin: config.corsOrigins }),
+    // Before the rate limiter and the body parser, so that a shed request costs almost nothing;
+    // after CORS (no I/O), so that browsers can read the 503. Fair by viewer, else by address.
+    overload.shedRequests(async (req) => {
+      const viewer = await viewerOf(req).catch(() => null);
+      return viewer ? `user:${viewer.id}` : `ip:${clientIp(req)}`;
+    }),
     rateLimitRequests(shared.rateLimits, async (req) => (await viewerOf(req))?.id ?? null),
     express.json({ limit: config.maxBodyBytes }),
+    // Trusted documents sent by hash are filled in after this, so only text a client sends is limited.
+    demand.limitQueryLength,
     ...(trustedDocuments ? [requireTrustedDocuments(trustedDocuments)] : []),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         // The request's time budget starts now; every RPC deadline is cut from what is left of it.
         const budgetEndsAt = Date.now() + config.resilience.requestBudgetMs;
         const viewer = await viewerOf(req);
+        const budget = demand.budget();
         const services = createServiceApis(clients, {
+          budget,
           policies,
           budgetEndsAt,
           rpcTimeoutMs: config.rpcTimeoutMs,
@@ -163,11 +208,13 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
           viewer,
           signedIn: new Set<string>(),
           services,
-          loaders: createLoaders(services, viewer, metrics.onLoaderBatch),
+          loaders: createLoaders(services, viewer, metrics.onLoaderBatch, budget),
           degraded: new DegradedErrors(),
           idempotencyKey: idempotencyKeyHeader(req.headers['idempotency-key']),
           profiles: shared.profiles,
           limits: requestLimits(shared.rateLimits, req),
+          budget,
+          payer: viewer ? { key: `user:${viewer.id}`, signedIn: true } : { key: `ip:${clientIp(req)}`, signedIn: false },
         };
       },
     }),
@@ -193,9 +240,13 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       await closeHttp(httpServer);
       closeServiceClients(clients);
       await shared.close();
+      overload.stop();
     },
   };
 }
+
+/** How often Node's HTTP server looks for requests past their headers or request timeout. */
+const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
 
 /** The `Idempotency-Key` header's value, or null when absent or empty; a repeated header counts once. */
 function idempotencyKeyHeader(value: string | string[] | undefined): string | null {

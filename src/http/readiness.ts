@@ -1,13 +1,20 @@
+import type { RedisConnection } from '../cache/redis.js';
 import type { ServiceClients } from '../grpc/service-clients.js';
+import type { RateLimits } from '../rate-limit/limiter.js';
 
 /** Whether every part the gateway needs answers, naming those that do not. */
 export interface ReadinessReport {
   ready: boolean;
-  /** Required parts that failed their check: service names (`users`), or `redis` when it is required. */
+  /**
+   * Required parts that failed their check: service names (`users`), `redis` and
+   * `rate-limits` when they are required, or `load` while the replica sheds for
+   * event loop delay or heap.
+   */
   failing: string[];
   /**
    * Optional parts that failed: the gateway still answers without them, more
-   * slowly (Redis while rate limiting fails open). They do not make it unready,
+   * slowly or with less protection (Redis, and the rate limits, while rate
+   * limiting fails open). They do not make it unready,
    * or every replica would leave the load balancer at once over a shared cache.
    */
   degraded: string[];
@@ -55,4 +62,37 @@ async function withinTime(name: string, check: () => Promise<boolean>, timeoutMs
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The key the write probe sets, under the gateway's key prefix; it expires by itself. */
+export const WRITE_PROBE_KEY = 'readiness:write-probe';
+const WRITE_PROBE_TTL_MS = 10_000;
+
+/**
+ * Whether Redis takes writes, not only answers: a Redis out of memory under
+ * `noeviction` still answers PING but refuses every write, the rate limiter's
+ * included. Under Cluster this probes the node that owns the probe key.
+ */
+export async function redisTakesWrites(redis: RedisConnection): Promise<boolean> {
+  return (await redis.set(WRITE_PROBE_KEY, '1', 'PX', WRITE_PROBE_TTL_MS)) === 'OK';
+}
+
+/**
+ * The checks of the state replicas share, for `readiness`: `redis` (takes a
+ * write) and `rate-limits` (the limiter's store has not failed recently; see
+ * `RateLimits.storeFailing`). They are required, so failing, only when rate
+ * limiting fails closed, since requests are then refused without them;
+ * otherwise they are reported as degraded. Nothing to check without Redis.
+ */
+export function sharedStateChecks(
+  redis: RedisConnection | null,
+  rateLimits: RateLimits,
+  failMode: 'open' | 'closed',
+): Record<string, ReadinessCheck> {
+  if (!redis) return {};
+  const required = failMode === 'closed';
+  return {
+    redis: { check: () => redisTakesWrites(redis), required },
+    'rate-limits': { check: async () => !rateLimits.storeFailing(), required },
+  };
 }

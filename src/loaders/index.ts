@@ -3,6 +3,7 @@ import type { LikeStats, Post, PostPage } from '../../generated/proto/pinstack/p
 import type { FollowStats, UserIdPage } from '../../generated/proto/pinstack/relations/v1/relations.js';
 import type { User } from '../../generated/proto/pinstack/users/v1/users.js';
 import type { Viewer } from '../auth/viewer.js';
+import type { ExecutionBudget } from '../demand-control/execution-budget.js';
 import type { ServiceApis } from '../grpc/service-apis.js';
 import { keyedLoader, orderedLoader, pageLoader, type BatchObserver, type PageKey } from './keyed.js';
 
@@ -39,10 +40,11 @@ export type { PageKey } from './keyed.js';
 
 /**
  * Builds the loaders of one request for `viewer`. Each batch is traced as
- * `dataloader.batch <loader>` and, with `onBatch`, counted by its size.
+ * `dataloader.batch <loader>`, with `onBatch` counted by its size, and with
+ * `budget` paid for (its keys, or its pages' sizes) before it is sent.
  */
-export function createLoaders(services: ServiceApis, viewer: Viewer | null, onBatch?: BatchObserver): Loaders {
-  const named = (name: keyof Loaders) => ({ name, onBatch });
+export function createLoaders(services: ServiceApis, viewer: Viewer | null, onBatch?: BatchObserver, budget?: ExecutionBudget): Loaders {
+  const named = (name: keyof Loaders) => ({ name, onBatch, budget });
   const postsById = keyedLoader(
     async (ids) => (await services.posts.batchGetPosts({ ids })).posts,
     (post) => post.id,

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import type { ExecutionBudget } from '../demand-control/execution-budget.js';
 import { traceLoaderBatch } from '../telemetry/tracing.js';
 
 /** Largest batch sent in one RPC; services cap their batch requests at 500 ids. */
@@ -15,11 +16,17 @@ export interface LoaderObservation {
   /** The loader's name, as in `Loaders` (`usersById`). */
   name: string;
   onBatch?: BatchObserver;
+  /** The request's execution budget: a batch pays for its items before it is sent. */
+  budget?: ExecutionBudget;
 }
 
-/** Runs one batch of `size` keys, observed when the loader is named. */
-function observe<T>(observation: LoaderObservation | undefined, size: number, run: () => Promise<T>): Promise<T> {
+/**
+ * Runs one batch of `size` keys, observed when the loader is named, after
+ * paying `items` (its keys, or the most entries its pages may hold) from the budget.
+ */
+async function observe<T>(observation: LoaderObservation | undefined, size: number, run: () => Promise<T>, items = size): Promise<T> {
   if (!observation) return run();
+  observation.budget?.spendItems(items);
   observation.onBatch?.(observation.name, size);
   return traceLoaderBatch(observation.name, size, run);
 }
@@ -67,7 +74,8 @@ export function pageLoader<P>(
 ): DataLoader<PageKey, P, string> {
   return new DataLoader<PageKey, P, string>(
     async (keys) => {
-      const pages = await observe(observation, keys.length, () => fetch(keys));
+      const entries = keys.reduce((sum, key) => sum + key.first, 0);
+      const pages = await observe(observation, keys.length, () => fetch(keys), entries);
       if (pages.length !== keys.length) throw new Error(`expected ${keys.length} pages, got ${pages.length}`);
       return pages;
     },

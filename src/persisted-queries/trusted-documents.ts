@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { ConfigError } from '../config/index.js';
-import { GatewayErrorCode, PersistedQueryNotInListError } from '../errors.js';
+import { PersistedQueryNotInListError } from '../errors.js';
+import { sendErrors } from '../http/error-response.js';
+import { requestErrorStatus } from '../http/media-type.js';
 
 /** The documents a production gateway in trusted mode will run, by the SHA-256 of their text. */
 export type TrustedDocuments = ReadonlyMap<string, string>;
@@ -38,8 +40,9 @@ export function loadTrustedDocuments(path: string): TrustedDocuments {
 /**
  * Trusted-documents mode: runs only listed documents. A request may send the
  * hash alone (the document is filled in from the list) or the full text (which
- * must hash to a listed entry); anything else is refused with HTTP 400 and
- * PERSISTED_QUERY_NOT_IN_LIST before it is parsed.
+ * must hash to a listed entry); anything else is refused with
+ * PERSISTED_QUERY_NOT_IN_LIST before it is parsed, as a request error: HTTP 200
+ * under `application/json`, 400 under `application/graphql-response+json`.
  */
 export function requireTrustedDocuments(documents: TrustedDocuments): RequestHandler {
   return (req, res, next) => {
@@ -47,7 +50,7 @@ export function requireTrustedDocuments(documents: TrustedDocuments): RequestHan
       const body = req.body as { query?: unknown; extensions?: { persistedQuery?: { sha256Hash?: unknown } } } | undefined;
       if (!body || typeof body !== 'object' || Array.isArray(body)) return next();
       const document = listed(documents, body.query, body.extensions?.persistedQuery?.sha256Hash);
-      if (document === undefined) return refuse(res);
+      if (document === undefined) return refuse(req, res);
       body.query = document;
       // Checked here; Apollo Server's own persisted queries are off in this mode.
       if (body.extensions) delete body.extensions.persistedQuery;
@@ -64,7 +67,7 @@ export function requireTrustedDocuments(documents: TrustedDocuments): RequestHan
         hash = undefined;
       }
       const document = listed(documents, url.searchParams.get('query') ?? undefined, hash);
-      if (document === undefined) return refuse(res);
+      if (document === undefined) return refuse(req, res);
       url.searchParams.set('query', document);
       url.searchParams.delete('extensions');
       req.url = url.pathname + url.search;
@@ -83,9 +86,13 @@ function listed(documents: TrustedDocuments, query: unknown, hash: unknown): str
   return typeof hash === 'string' ? documents.get(hash.toLowerCase()) : undefined;
 }
 
-function refuse(res: Response): void {
-  const error = new PersistedQueryNotInListError();
-  res.status(400).json({ errors: [{ message: error.message, extensions: { code: GatewayErrorCode.PersistedQueryNotInList } }] });
+/**
+ * An unlisted document is refused for what it asks, like one that fails
+ * validation: a request error, whose status GraphQL over HTTP ties to the
+ * response's media type ("Status Codes").
+ */
+function refuse(req: Request, res: Response): void {
+  sendErrors(req, res, requestErrorStatus(req.headers.accept), [new PersistedQueryNotInListError()]);
 }
 
 export function sha256(text: string): string {

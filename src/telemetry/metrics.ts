@@ -8,6 +8,12 @@ const GRPC_CODE_NAMES = Object.fromEntries(
     .map(([name, value]) => [value as number, name]),
 ) as Record<number, string>;
 
+/** What the overload gauges read at each scrape: the load shedder's count and its load sample. */
+export interface OverloadSource {
+  inFlight(): number;
+  load(): { eventLoopDelayMs: number; heapUsedPercent: number };
+}
+
 /** Most distinct operation names kept as label values; see `GatewayMetrics.operationLabel`. */
 export const MAX_OPERATION_NAMES = 200;
 
@@ -89,6 +95,47 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  /** GraphQL requests the load shedder refused, by reason (`in-flight`, `client-in-flight`, `event-loop`, `heap`). */
+  readonly loadShed = new Counter({
+    name: 'gateway_load_shed_total',
+    help: 'GraphQL requests refused with 503 by the load shedder, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  /** GraphQL requests admitted by the load shedder and not yet answered; read at each scrape. */
+  readonly requestsInFlight = new Gauge({
+    name: 'gateway_requests_in_flight',
+    help: 'GraphQL requests this replica has admitted and not yet answered.',
+    registers: [this.registry],
+    collect: () => {
+      if (this.overloadSource) this.requestsInFlight.set(this.overloadSource.inFlight());
+    },
+  });
+
+  /** The event loop delay the load shedder compares with `SHED_EVENT_LOOP_DELAY_MS`: the mean over the last window. */
+  readonly eventLoopDelay = new Gauge({
+    name: 'gateway_event_loop_delay_seconds',
+    help: 'Mean event loop delay over the last sampling window, as the load shedder sees it.',
+    registers: [this.registry],
+    collect: () => {
+      if (this.overloadSource) this.eventLoopDelay.set(this.overloadSource.load().eventLoopDelayMs / 1_000);
+    },
+  });
+
+  /** The heap use the load shedder compares with `SHED_HEAP_USED_PERCENT`, as a ratio of V8's heap limit. */
+  readonly heapUsedRatio = new Gauge({
+    name: 'gateway_heap_used_ratio',
+    help: "Heap in use as a share (0-1) of V8's heap limit, as the load shedder sees it.",
+    registers: [this.registry],
+    collect: () => {
+      if (this.overloadSource) this.heapUsedRatio.set(this.overloadSource.load().heapUsedPercent / 100);
+    },
+  });
+
+  /** What the overload gauges read; see `watchOverload`. */
+  private overloadSource: OverloadSource | null = null;
+
   /** Operation names that have become label values, up to `MAX_OPERATION_NAMES`. */
   private readonly operationNames = new Set<string>();
 
@@ -122,6 +169,16 @@ export class GatewayMetrics {
   readonly onBreakerState = (service: string, state: number): void => {
     this.circuitBreakerState.set({ service }, state);
   };
+
+  /** Counts one request refused by the load shedder; pass it to the `LoadShedder`. */
+  readonly onLoadShed = (reason: string): void => {
+    this.loadShed.inc({ reason });
+  };
+
+  /** Has the overload gauges read `source` at each scrape, so that they are never stale. */
+  watchOverload(source: OverloadSource): void {
+    this.overloadSource = source;
+  }
 
   /** An observer for one service's client that records its calls here. */
   grpcObserver(service: string): UnaryCallObserver {

@@ -6,18 +6,27 @@ import { z } from 'zod';
  * argument named as the client wrote it.
  */
 
+/**
+ * The most items one list argument may ask for: a page size (`first`) or a
+ * list of ids. Cost estimates count no list as longer (see src/demand-control).
+ */
+export const MAX_LIST_ARGUMENT = 100;
+
 /** Page sizes: `first` between 1 and 100. */
 export const first = z
   .number()
   .int()
   .min(1, 'must be at least 1')
-  .max(100, 'must be at most 100');
+  .max(MAX_LIST_ARGUMENT, `must be at most ${MAX_LIST_ARGUMENT}`);
 
 /** An opaque cursor from an earlier page. */
 export const cursor = z.string().max(512, 'is not a valid cursor').nullish();
 
 /** An entity id. */
 export const id = z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters');
+
+/** Ids looked up at once (`users(ids:)`): at most 100. */
+export const ids = z.array(id).max(MAX_LIST_ARGUMENT, `at most ${MAX_LIST_ARGUMENT} ids at once`);
 
 export const username = z
   .string()

@@ -63,18 +63,36 @@ describe('persisted queries', { skip }, () => {
     assert.deepEqual(overGet.data, byHash.data);
   });
 
-  it('trusted-documents mode refuses an unlisted document with HTTP 400 and PERSISTED_QUERY_NOT_IN_LIST, by text, by hash or over GET', async () => {
+  it('trusted-documents mode refuses an unlisted document with PERSISTED_QUERY_NOT_IN_LIST, by text, by hash or over GET', async () => {
     for (const response of [
       await postJson(trusted.url, { query: UNLISTED }),
       await postJson(trusted.url, { extensions: persisted(UNLISTED) }),
       await postJson(trusted.url, { query: UNLISTED, extensions: persisted(LISTED) }),
       await getJson(trusted.url, { query: UNLISTED }),
     ]) {
-      assert.equal(response.status, 400);
       assert.deepEqual(response.errors?.map((error) => error.extensions?.code), ['PERSISTED_QUERY_NOT_IN_LIST']);
       assert.equal(response.data, undefined);
     }
     // The same document runs on a replica not in trusted mode.
     assert.equal((await postJson(stack.url, { query: UNLISTED })).status, 200);
+  });
+
+  it('an unlisted document is a request error: HTTP 200 under application/json (and without Accept), 400 under application/graphql-response+json', async () => {
+    for (const [accept, status, contentType] of [
+      [undefined, 200, 'application/json'],
+      ['application/json', 200, 'application/json'],
+      ['application/graphql-response+json', 400, 'application/graphql-response+json'],
+    ] as const) {
+      const response = await fetch(trusted.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(accept ? { accept } : {}) },
+        body: JSON.stringify({ query: UNLISTED }),
+      });
+      const body = (await response.json()) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
+      assert.equal(response.status, status, `Accept: ${accept}`);
+      assert.equal(response.headers.get('content-type'), `${contentType}; charset=utf-8`);
+      assert.deepEqual(body.errors?.map((error) => error.extensions?.code), ['PERSISTED_QUERY_NOT_IN_LIST']);
+      assert.equal('data' in body, false);
+    }
   });
 });

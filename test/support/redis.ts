@@ -77,14 +77,19 @@ export interface OwnRedis {
   thaw(): void;
 }
 
-export async function ownRedis(): Promise<OwnRedis> {
+/**
+ * Picks a free port for a redis-server of the test's own; `start()` runs it.
+ * `args` go to redis-server after the port and persistence options (say
+ * `['--maxmemory', '8mb', '--maxmemory-policy', 'noeviction']`).
+ */
+export async function ownRedis(args: readonly string[] = []): Promise<OwnRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
     async start() {
-      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';

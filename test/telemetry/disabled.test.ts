@@ -39,7 +39,7 @@ describe('tracing switched off with OTEL_SDK_DISABLED', () => {
       headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`, 'x-request-id': `off-${traceId}` },
       body: JSON.stringify({ query: 'query Typename { __typename }' }),
     });
-    assert.deepEqual(await response.json(), { data: { __typename: 'Query' } });
+    assert.deepEqual(((await response.json()) as { data: unknown }).data, { __typename: 'Query' });
     const line = await waitUntil('the request’s log line', () => gateway.lines.find((text) => text.includes(`off-${traceId}`)));
     const record = JSON.parse(line) as Record<string, unknown>;
     assert.equal(record.operationName, 'Typename');

@@ -44,7 +44,8 @@ describe('/metrics, /healthz and /readyz', () => {
     const twoUsers = await graphql(stack.url, 'query TwoUsers { users(ids: ["usr_3", "usr_4"]) { id } }');
     assert.equal(twoUsers.errors, undefined);
     // A field that does not exist: the document fails validation, so its name must not become a label.
-    const invalid = await graphql(stack.url, 'query MadeUpName { noSuchField }');
+    // Under application/graphql-response+json a request error is a 400 (under application/json, a 200).
+    const invalid = await graphql(stack.url, 'query MadeUpName { noSuchField }', { headers: { accept: 'application/graphql-response+json' } });
     assert.equal(invalid.status, 400);
     const unauthenticated = await graphql(stack.url, 'query Mine { me { id } }');
     assert.equal(unauthenticated.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
