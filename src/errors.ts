@@ -7,6 +7,8 @@ import { FIELD_VIOLATION_METADATA_KEY } from '../services/common/errors.js';
  * the public contract: never rename one, only add.
  */
 export const GatewayErrorCode = {
+  /** A request the gateway cannot use as a GraphQL request (Apollo Server's code for the same). */
+  BadRequest: 'BAD_REQUEST',
   BadUserInput: 'BAD_USER_INPUT',
   Unauthenticated: 'UNAUTHENTICATED',
   Forbidden: 'FORBIDDEN',
@@ -29,12 +31,12 @@ export const GatewayErrorCode = {
 
 export type GatewayErrorCode = (typeof GatewayErrorCode)[keyof typeof GatewayErrorCode];
 
-const PUBLIC_CODES: ReadonlySet<string> = new Set([
+/** Every code a client may see: the gateway's own and Apollo Server's for requests that never reach a resolver. */
+export const PUBLIC_CODES: ReadonlySet<string> = new Set([
   ...Object.values(GatewayErrorCode),
   // Apollo Server's own codes for requests that never reach a resolver.
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
@@ -70,6 +72,15 @@ export class GatewayError extends GraphQLError {
     });
     this.name = 'GatewayError';
     this.code = code;
+  }
+}
+
+/** A malformed request, refused before it is read as GraphQL; `status` is its HTTP status. */
+export class BadRequestError extends GatewayError {
+  constructor(message: string, status = 400) {
+    super(GatewayErrorCode.BadRequest, message);
+    this.name = 'BadRequestError';
+    this.extensions.http = { status, headers: new Map<string, string>() };
   }
 }
 
@@ -239,7 +250,7 @@ export class InternalServerError extends GatewayError {
  * share in flight (`client-in-flight`), its event loop lags (`event-loop`), or
  * its heap is nearly full (`heap`).
  */
-export type OverloadReason = 'in-flight' | 'client-in-flight' | 'event-loop' | 'heap';
+export type OverloadReason = 'in-flight' | 'client-in-flight' | 'cost-in-flight' | 'event-loop' | 'heap';
 
 /**
  * A gateway replica refused a request to protect itself, before doing any work
@@ -350,6 +361,26 @@ export function tokenLimitOf(message: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
+/**
+ * The public code an error is shown with, or undefined for one to mask.
+ * Apollo Server gives every error without a code INTERNAL_SERVER_ERROR before
+ * `formatError` sees it, so that code stands only on the gateway's own
+ * InternalServerError, whose message is safe to show. Apollo Server refuses a
+ * malformed request without a code in two places (a persisted query whose
+ * hash does not match its text, or of an unknown version), with HTTP 400:
+ * those are BAD_REQUEST, like its other refusals.
+ */
+function publicCode(formatted: GraphQLFormattedError, error: unknown): string | undefined {
+  const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : undefined;
+  if (code === undefined || !PUBLIC_CODES.has(code)) return undefined;
+  if (code !== GatewayErrorCode.InternalServerError) return code;
+  const own = error instanceof GraphQLError && !(error instanceof GatewayError) ? error.originalError : error;
+  if (own instanceof GatewayError) return code;
+  const status = error instanceof GraphQLError ? (error.extensions.http as { status?: unknown } | undefined)?.status : undefined;
+  const refusedRequest = error instanceof GraphQLError && error.extensions.code === undefined && typeof status === 'number' && status >= 400 && status < 500;
+  return refusedRequest ? GatewayErrorCode.BadRequest : undefined;
+}
+
 /** An error's extensions as clients see them: without the HTTP hints Apollo Server has already applied. */
 function publicExtensions(error: GatewayError): Record<string, unknown> {
   const { http: _http, ...extensions } = error.extensions;
@@ -368,11 +399,11 @@ function withoutUndefined(details: GatewayErrorDetails): Record<string, unknown>
 export function formatGatewayError(formatted: GraphQLFormattedError, error: unknown, production: boolean): GraphQLFormattedError {
   const refusal = ownRefusal(formatted, error);
   if (refusal) return { message: refusal.message, locations: formatted.locations, extensions: publicExtensions(refusal) };
-  const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : undefined;
+  const code = publicCode(formatted, error);
   const extensions: Record<string, unknown> = { ...formatted.extensions };
   if (production) delete extensions.stacktrace;
-  if (code && PUBLIC_CODES.has(code)) {
-    return { ...formatted, extensions };
+  if (code) {
+    return { ...formatted, extensions: { ...extensions, code } };
   }
   if (!production) {
     return { ...formatted, extensions: { ...extensions, code: GatewayErrorCode.InternalServerError } };

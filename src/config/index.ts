@@ -80,6 +80,8 @@ export interface OverloadSettings {
   maxInFlight: number;
   /** `MAX_IN_FLIGHT_PER_CLIENT`: GraphQL requests one client (viewer or IP) may have in flight; 0 turns it off. */
   maxInFlightPerClient: number;
+  /** `MAX_COST_IN_FLIGHT`: the estimated cost of the operations this replica runs at once; 0 turns the limit off. */
+  maxCostInFlight: number;
   /** `SHED_EVENT_LOOP_DELAY_MS`: requests are shed while the event loop lags more than this; 0 turns it off. */
   maxEventLoopDelayMs: number;
   /** `SHED_HEAP_USED_PERCENT`: requests are shed while the heap is fuller than this share of its limit; 0 turns it off. */
@@ -254,6 +256,7 @@ function overloadSettings(env: NodeJS.ProcessEnv): OverloadSettings {
   return {
     maxInFlight: integer(env, 'MAX_IN_FLIGHT_REQUESTS', 128, 0, 1_000_000),
     maxInFlightPerClient: integer(env, 'MAX_IN_FLIGHT_PER_CLIENT', 16, 0, 1_000_000),
+    maxCostInFlight: integer(env, 'MAX_COST_IN_FLIGHT', 50_000, 0, 1_000_000_000),
     maxEventLoopDelayMs: integer(env, 'SHED_EVENT_LOOP_DELAY_MS', 200, 0, 60_000),
     maxHeapUsedPercent: integer(env, 'SHED_HEAP_USED_PERCENT', 90, 0, 100),
     headersTimeoutMs,

@@ -1,4 +1,5 @@
 import { ExecutionBudgetExceededError } from '../errors.js';
+import type { CallTracker } from '../grpc/unary-client.js';
 
 /** What one request may spend while it runs. */
 export interface ExecutionLimits {
@@ -29,11 +30,13 @@ export class RequestFinishedError extends Error {
  * resolving; their calls in flight are cancelled (`signal`) and any new one
  * fails at once, so nothing is left running behind the answer.
  */
-export class ExecutionBudget {
+export class ExecutionBudget implements CallTracker {
   private spentRpcs = 0;
   private spentItems = 0;
   private exhausted: ExecutionBudgetExceededError | null = null;
-  private readonly finished = new AbortController();
+  private answered = false;
+  /** Cancels of the calls in flight. A set of functions, not an AbortSignal: this is on every request's path, and aborting builds an exception. */
+  private readonly inFlight = new Set<() => void>();
 
   constructor(private readonly limits: ExecutionLimits | null) {}
 
@@ -52,19 +55,26 @@ export class ExecutionBudget {
     return this.exhausted;
   }
 
-  /** Aborted once the request is answered: calls still in flight for it are cancelled. */
-  get signal(): AbortSignal {
-    return this.finished.signal;
+  /** Tracks a call in flight, cancelled if the answer goes out first; returns what stops tracking it. */
+  track(cancel: () => void): () => void {
+    if (this.answered) {
+      cancel();
+      return () => {};
+    }
+    this.inFlight.add(cancel);
+    return () => this.inFlight.delete(cancel);
   }
 
-  /** Closes the budget when the answer is sent. */
+  /** Closes the budget when the answer is sent, cancelling the calls still in flight. */
   finish(): void {
-    this.finished.abort();
+    this.answered = true;
+    for (const cancel of this.inFlight) cancel();
+    this.inFlight.clear();
   }
 
   /** Pays for one RPC; throws once the budget is spent or the request answered, before the call is sent. */
   spendRpc(): void {
-    if (this.finished.signal.aborted) throw new RequestFinishedError();
+    if (this.answered) throw new RequestFinishedError();
     if (this.exhausted) throw this.exhausted;
     this.spentRpcs += 1;
     if (this.limits && this.spentRpcs > this.limits.maxRpcs) this.exhaust(new ExecutionBudgetExceededError('rpcs', this.limits.maxRpcs));

@@ -3,6 +3,7 @@ import type { RequestHandler } from 'express';
 import type { GraphQLSchema, ValidationRule } from 'graphql';
 import type { Registry } from 'prom-client';
 import type { DemandControlSettings } from '../config/index.js';
+import type { CostInFlight } from '../overload/index.js';
 import type { RateLimits } from '../rate-limit/limiter.js';
 import type { Logger } from '../telemetry/logger.js';
 import { CostEstimator } from './cost-estimator.js';
@@ -42,6 +43,8 @@ export interface DemandControlOptions {
   operationLabel: (name: string | null | undefined, validated: boolean) => string;
   logger: Logger;
   production: boolean;
+  /** The replica's cost in flight (see src/overload), weighed before each operation runs. */
+  costInFlight?: CostInFlight;
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { ApolloServerPlugin, BaseContext, GraphQLRequestContextWillSendResponse } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 import type { DemandControlSettings } from '../config/index.js';
-import { GatewayErrorCode, OperationTooExpensiveError, RateLimitedError, tokenLimitOf } from '../errors.js';
+import { GatewayErrorCode, OperationTooExpensiveError, OverloadedError, RateLimitedError, tokenLimitOf } from '../errors.js';
+import type { CostInFlight } from '../overload/index.js';
 import type { LimitUsage, RateLimits } from '../rate-limit/limiter.js';
 import type { Logger } from '../telemetry/logger.js';
 import { activeOperationSpan } from '../telemetry/tracing.js';
@@ -36,6 +37,8 @@ export interface DemandControlPluginOptions {
   logger: Logger;
   /** Outside production every response carries its cost report. */
   production: boolean;
+  /** The cost this replica runs at once; an operation that would take it past its limit is shed. */
+  costInFlight?: CostInFlight;
 }
 
 /** `extensions.cost` of a response. */
@@ -75,6 +78,7 @@ export function demandControlPlugin<C extends DemandControlContext>(options: Dem
       const wantsReport = !options.production || request.http?.headers.get(COST_REPORT_HEADER)?.trim().toLowerCase() === 'report';
       let estimated: number | null = null;
       let usage: LimitUsage | undefined;
+      let giveBack: (() => void) | null = null;
       return {
         async parsingDidStart() {
           return async (error) => {
@@ -112,6 +116,13 @@ export function demandControlPlugin<C extends DemandControlContext>(options: Dem
             }
             logger.warn({ operationName, payer: payer.key, estimatedCost: estimated }, 'operation over the cost budget');
           }
+          if (options.costInFlight) {
+            giveBack = options.costInFlight.take(payer.key, estimated);
+            if (!giveBack) {
+              span?.setAttribute('cost.result', 'COST_IN_FLIGHT');
+              throw new OverloadedError('cost-in-flight', 1);
+            }
+          }
           span?.setAttribute('cost.result', 'COST_OK');
         },
 
@@ -120,6 +131,7 @@ export function demandControlPlugin<C extends DemandControlContext>(options: Dem
           const { budget } = contextValue;
           // The answer is final: whatever still runs for it is cancelled and may send nothing more.
           budget.finish();
+          giveBack?.();
           metrics.requestRpcs.observe(budget.rpcs);
           metrics.requestItems.observe(budget.items);
           span?.setAttributes({ 'cost.rpcs': budget.rpcs, 'cost.items': budget.items });

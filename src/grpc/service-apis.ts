@@ -54,7 +54,7 @@ export function createServiceApis(clients: ServiceClients, settings: RequestCall
             if (left <= 0) throw new ServiceUnavailableError(service, new Error(`request budget spent before ${name}`));
             settings.budget?.spendRpc();
             return method(request, {
-              signal: settings.budget?.signal,
+              tracker: settings.budget,
               deadline: now() + Math.min(left, settings.rpcTimeoutMs),
               // A copy per call: grpc-js may add to the metadata it is given.
               metadata: settings.metadata?.clone() ?? new Metadata(),

@@ -13,8 +13,14 @@ export interface UnaryCallOptions {
   /** Absolute deadline; the service sees it as the gRPC deadline. */
   deadline?: Date | number;
   metadata?: Metadata;
-  /** Cancels the call (gRPC CANCELLED) when aborted: the caller no longer wants the answer. */
-  signal?: AbortSignal;
+  /** Told of the call while it is in flight, with the means to cancel it (gRPC CANCELLED) once nobody wants the answer. */
+  tracker?: CallTracker;
+}
+
+/** Keeps the calls of one request in flight, to cancel them when it is answered. */
+export interface CallTracker {
+  /** Registers `cancel` for a call in flight; returns what unregisters it once the call is done. */
+  track(cancel: () => void): () => void;
 }
 
 /**
@@ -73,13 +79,11 @@ export function createUnaryClient<D extends ServiceDefinition>(
   for (const [key, method] of Object.entries(definition)) {
     api[key] = (request, callOptions = {}) =>
       new Promise((resolve, reject) => {
-        if (callOptions.signal?.aborted) {
-          reject(new Error('cancelled before it was sent'));
-          return;
-        }
         const done = options.observer?.onCall(method.path);
         const grpcOptions: CallOptions = {};
         if (callOptions.deadline !== undefined) grpcOptions.deadline = callOptions.deadline;
+        // Set right after the call starts; grpc-js answers asynchronously, never before.
+        let untrack: (() => void) | undefined = undefined;
         const call = client.makeUnaryRequest(
           method.path,
           method.requestSerialize,
@@ -88,14 +92,13 @@ export function createUnaryClient<D extends ServiceDefinition>(
           callOptions.metadata ?? new Metadata(),
           grpcOptions,
           (error, response) => {
-            callOptions.signal?.removeEventListener('abort', cancel);
+            untrack?.();
             done?.(error ?? null);
             if (error) reject(error);
             else resolve(response);
           },
         );
-        const cancel = () => call.cancel();
-        callOptions.signal?.addEventListener('abort', cancel, { once: true });
+        untrack = callOptions.tracker?.track(() => call.cancel());
       });
   }
   return {

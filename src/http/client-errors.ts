@@ -1,8 +1,9 @@
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { GatewayErrorCode } from '../errors.js';
 
 /** The code of these answers: Apollo Server's own for requests it cannot use. */
-export const CLIENT_ERROR_CODE = 'BAD_REQUEST';
+export const CLIENT_ERROR_CODE = GatewayErrorCode.BadRequest;
 
 /**
  * Answers requests Node's HTTP parser refuses before Express sees them (say, a

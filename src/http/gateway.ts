@@ -18,6 +18,7 @@ import { closeServiceClients, createServiceClients, type ServiceClients } from '
 import { createLoaders } from '../loaders/index.js';
 import { createServicePolicies, type ServicePolicies } from '../resilience/policies.js';
 import { buildSchema } from '../schema.js';
+import { operationTypeExists } from '../validation/operation-types.js';
 import { boundedDocumentStore, createDemandControl } from '../demand-control/index.js';
 import { GatewayMetrics } from '../telemetry/metrics.js';
 import { createGatewayLogger, type Logger } from '../telemetry/logger.js';
@@ -28,6 +29,7 @@ import { DegradedErrors, degradedErrorsPlugin } from './degraded-errors.js';
 import { answerClientErrors } from './client-errors.js';
 import { errorLoggingPlugin } from './error-logging.js';
 import { requestErrorStatusPlugin } from './status-codes.js';
+import { refuseUnacceptable } from './not-acceptable.js';
 import { readiness, sharedStateChecks } from './readiness.js';
 import { createSharedState } from '../cache/shared-state.js';
 import type { RedisConnection } from '../cache/redis.js';
@@ -120,6 +122,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     operationLabel: (name, validated) => metrics.operationLabel(name, validated),
     logger,
     production: config.production,
+    costInFlight: overload.costInFlight,
   });
 
   const apollo = new ApolloServer<GatewayContext>({
@@ -127,7 +130,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     // Parsed documents are cached by what they hold, their query text included.
     documentStore: boundedDocumentStore(),
     parseOptions: demand.parseOptions,
-    validationRules: demand.validationRules,
+    validationRules: [operationTypeExists, ...demand.validationRules],
     stringifyResult: demand.stringifyResult,
     // Sandbox and introspection help developers explore the graph; in
     // production they would hand the whole schema to anyone who asks.
@@ -187,6 +190,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     }),
     rateLimitRequests(shared.rateLimits, async (req) => (await viewerOf(req))?.id ?? null),
     express.json({ limit: config.maxBodyBytes }),
+    refuseUnacceptable,
     // Trusted documents sent by hash are filled in after this, so only text a client sends is limited.
     demand.limitQueryLength,
     ...(trustedDocuments ? [requireTrustedDocuments(trustedDocuments)] : []),
@@ -264,7 +268,7 @@ const jsonErrors: ErrorRequestHandler = (error: { status?: number; type?: string
       : status < 500
         ? 'The request body is not valid JSON.'
         : 'Something went wrong on our side.';
-  const code = status < 500 ? 'BAD_REQUEST' : GatewayErrorCode.InternalServerError;
+  const code = status < 500 ? GatewayErrorCode.BadRequest : GatewayErrorCode.InternalServerError;
   res.status(status).json({ errors: [{ message, extensions: { code } }] });
 };
 

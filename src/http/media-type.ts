@@ -17,9 +17,20 @@ export type ResponseMediaType = (typeof MediaType)[keyof typeof MediaType];
  */
 export function responseMediaType(accept: string | null | undefined): ResponseMediaType | null {
   if (!accept) return MediaType.Json;
-  const preferred = new Negotiator({ headers: { accept } }).mediaType([MediaType.Json, MediaType.GraphQLResponseJson]);
-  return (preferred as ResponseMediaType | undefined) ?? null;
+  let known = negotiated.get(accept);
+  if (known === undefined) {
+    const preferred = new Negotiator({ headers: { accept } }).mediaType([MediaType.Json, MediaType.GraphQLResponseJson]);
+    known = (preferred as ResponseMediaType | undefined) ?? null;
+    // Clients send a handful of Accept headers; a client sending endless new ones only churns the cache.
+    if (negotiated.size >= NEGOTIATED_ACCEPT_HEADERS) negotiated.clear();
+    negotiated.set(accept, known);
+  }
+  return known;
 }
+
+/** How many distinct Accept headers keep their negotiated answer (every request is negotiated). */
+const NEGOTIATED_ACCEPT_HEADERS = 100;
+const negotiated = new Map<string, ResponseMediaType | null>();
 
 /**
  * The status of a response that refuses a well-formed GraphQL request for what

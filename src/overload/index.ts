@@ -7,10 +7,12 @@ import type { Request, RequestHandler } from 'express';
 import type { OverloadSettings } from '../config/index.js';
 import type { ReadinessCheck } from '../http/readiness.js';
 import type { GatewayMetrics } from '../telemetry/metrics.js';
+import { CostInFlight } from './cost-in-flight.js';
 import { ProcessLoadSampler, type SampleLoad } from './load-sampler.js';
-import { shedLoad } from './middleware.js';
+import { RETRY_AFTER_SECONDS, shedLoad } from './middleware.js';
 import { LoadShedder } from './shedder.js';
 
+export { CostInFlight } from './cost-in-flight.js';
 export { DEFAULT_WINDOW_MS, ProcessLoadSampler, heapUsedPercent, type LoadSample, type SampleLoad } from './load-sampler.js';
 export { RETRY_AFTER_SECONDS, shedLoad } from './middleware.js';
 export { LoadShedder, type Admission, type ReplicaOverload, type ShedderLimits } from './shedder.js';
@@ -18,6 +20,8 @@ export { LoadShedder, type Admission, type ReplicaOverload, type ShedderLimits }
 /** One replica's overload protection, wired to its metrics. */
 export interface OverloadProtection {
   readonly shedder: LoadShedder;
+  /** The estimated cost running now, weighed before each operation runs (`MAX_COST_IN_FLIGHT`). */
+  readonly costInFlight: CostInFlight;
   /** The middleware for the GraphQL route, first in line; see `shedLoad`. */
   shedRequests(clientKey: (req: Request) => Promise<string>): RequestHandler;
   /**
@@ -46,9 +50,15 @@ export function createOverloadProtection(settings: OverloadSettings, { metrics, 
   let sampler: ProcessLoadSampler | null = null;
   const load = sampleLoad ?? (sampler = new ProcessLoadSampler()).current;
   const shedder = new LoadShedder(settings, load, metrics.onLoadShed);
-  metrics.watchOverload({ inFlight: () => shedder.inFlight, load });
+  const costInFlight = new CostInFlight(settings.maxCostInFlight, (client) => {
+    metrics.onLoadShed('cost-in-flight');
+    // Told to retry after a second, the client is refused at the door meanwhile, before its requests cost anything.
+    shedder.holdBack(client, RETRY_AFTER_SECONDS['cost-in-flight'] * 1_000);
+  });
+  metrics.watchOverload({ inFlight: () => shedder.inFlight, costInFlight: () => costInFlight.total, load });
   return {
     shedder,
+    costInFlight,
     shedRequests: (clientKey) => shedLoad(shedder, clientKey),
     readinessCheck: { check: async () => shedder.overload() === null, required: true },
     stop: () => sampler?.stop(),

@@ -8,6 +8,7 @@ export const RETRY_AFTER_SECONDS: Readonly<Record<OverloadReason, number>> = {
   // A place frees as soon as any request in flight finishes, most often well within a second.
   'in-flight': 1,
   'client-in-flight': 1,
+  'cost-in-flight': 1,
   // The load is sampled every 500 ms, and a lagging loop seldom recovers faster than a sample or two.
   'event-loop': 2,
   // Heap comes back only once requests in flight finish and the collector catches up.
@@ -44,7 +45,7 @@ export function shedLoad(shedder: LoadShedder, clientKey: (req: Request) => Prom
     }
     // The client went away while its key was read: nobody is left to answer.
     if (admission.released) return;
-    if (!admission.claim(client)) return refuse(req, res, 'client-in-flight');
+    if (!admission.claim(client)) return refuse(req, res, admission.refusedFor ?? 'client-in-flight');
     next();
   };
 }

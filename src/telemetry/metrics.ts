@@ -11,6 +11,8 @@ const GRPC_CODE_NAMES = Object.fromEntries(
 /** What the overload gauges read at each scrape: the load shedder's count and its load sample. */
 export interface OverloadSource {
   inFlight(): number;
+  /** The estimated cost of the operations running now. */
+  costInFlight(): number;
   load(): { eventLoopDelayMs: number; heapUsedPercent: number };
 }
 
@@ -95,7 +97,7 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  /** GraphQL requests the load shedder refused, by reason (`in-flight`, `client-in-flight`, `event-loop`, `heap`). */
+  /** GraphQL requests the load shedder refused, by reason (`in-flight`, `client-in-flight`, `cost-in-flight`, `event-loop`, `heap`). */
   readonly loadShed = new Counter({
     name: 'gateway_load_shed_total',
     help: 'GraphQL requests refused with 503 by the load shedder, by reason.',
@@ -110,6 +112,16 @@ export class GatewayMetrics {
     registers: [this.registry],
     collect: () => {
       if (this.overloadSource) this.requestsInFlight.set(this.overloadSource.inFlight());
+    },
+  });
+
+  /** The estimated cost of the operations this replica runs now, weighed against `MAX_COST_IN_FLIGHT`; read at each scrape. */
+  readonly costInFlight = new Gauge({
+    name: 'gateway_cost_in_flight',
+    help: 'Estimated cost of the GraphQL operations this replica is running.',
+    registers: [this.registry],
+    collect: () => {
+      if (this.overloadSource) this.costInFlight.set(this.overloadSource.costInFlight());
     },
   });
 

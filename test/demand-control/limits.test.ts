@@ -4,7 +4,8 @@ import { getIntrospectionQuery } from 'graphql';
 import type { Gateway } from '../../src/http/gateway.js';
 import { errorCodes, graphql, type GraphQLResponse } from '../support/graphql.js';
 import { nestedFollowers } from '../support/hostile-requests.js';
-import { startStack, type TestStack } from '../support/stack.js';
+import { sampleOf, scrape } from '../support/metrics.js';
+import { PRODUCTION_ENV, startStack, type TestStack } from '../support/stack.js';
 
 /** Cost 20,302: two levels of `followers(first: 100)`. */
 const TOO_EXPENSIVE = `{ user(id: "usr_1") { ${nestedFollowers(2)} } }`;
@@ -13,10 +14,7 @@ const FOLLOWERS_50 = '{ user(id: "usr_1") { id followers(first: 50) { edges { no
 
 /** A sample of a metric on `gateway`'s /metrics, 0 when absent. */
 async function metric(gateway: Gateway, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(gateway.url.replace(/\/graphql$/, '/metrics'))).text();
-  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
-  const line = text.split('\n').find((entry) => entry.startsWith(`${name}{`) || entry.startsWith(`${name} `) ? wanted.every((label) => entry.includes(label)) : false);
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+  return sampleOf(await scrape(gateway.url), name, labels);
 }
 
 type CostExtensions = { cost?: { estimated: number; limit: number; rpcs: number; items: number; budget?: { remaining: number } } };
@@ -94,15 +92,7 @@ describe('demand control', () => {
   describe('in production', () => {
     let production: TestStack;
     before(async () => {
-      production = await startStack({
-        env: {
-          NODE_ENV: 'production',
-          JWT_SECRET: 'a-production-secret-that-is-long-enough-0123',
-          JWT_ISSUER: 'https://auth.pinstack.example',
-          JWT_AUDIENCE: 'pinstack-gateway-production',
-          SERVICE_SECRET: 'a-production-service-secret-long-enough-4567',
-        },
-      });
+      production = await startStack({ env: PRODUCTION_ENV });
     });
     after(() => production.stop());
 
@@ -201,6 +191,10 @@ describe('demand control', () => {
       assert.deepEqual(errorCodes(response), ['RESPONSE_TOO_LARGE']);
       assert.equal(response.data, null);
       assert.equal(response.errors?.[0]?.extensions?.max, 2_000);
+      // Too many errors for a request that never ran: still too large, and still without data.
+      const refused = await graphql(small.url, `{ ${Array.from({ length: 60 }, (_, i) => `nope${i}`).join(' ')} }`);
+      assert.deepEqual(errorCodes(refused), ['RESPONSE_TOO_LARGE']);
+      assert.equal('data' in refused, false);
       // A small answer from the same gateway is untouched.
       const fine = await graphql<{ user: { id: string } }>(small.url, '{ user(id: "usr_1") { id } }');
       assert.equal(fine.data?.user.id, 'usr_1');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/index.js';
 import { errorCodes, graphql } from '../support/graphql.js';
-import { startStack, type TestStack } from '../support/stack.js';
+import { PRODUCTION_ENV, startStack, type TestStack } from '../support/stack.js';
 
 const INTROSPECTION = `{ __schema { queryType { name } } }`;
 
@@ -30,15 +30,7 @@ describe('in development', () => {
 describe('in production', () => {
   let stack: TestStack;
   before(async () => {
-    stack = await startStack({
-      env: {
-        NODE_ENV: 'production',
-        JWT_SECRET: 'a-production-secret-that-is-long-enough-0123',
-        JWT_ISSUER: 'https://auth.pinstack.example',
-        JWT_AUDIENCE: 'pinstack-gateway-production',
-        SERVICE_SECRET: 'a-production-service-secret-long-enough-4567',
-      },
-    });
+    stack = await startStack({ env: PRODUCTION_ENV });
   });
   after(() => stack.stop());
 

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { serverAudits, type AuditResult } from 'graphql-http';
-import { OperationTooExpensiveError, RateLimitedError } from '../../src/errors.js';
-import { requestErrorStatusPlugin } from '../../src/http/status-codes.js';
 import { errorCodes, graphql } from '../support/graphql.js';
+import { nestedFollowers } from '../support/hostile-requests.js';
 import { startStack, type TestStack } from '../support/stack.js';
 
 const JSON_TYPE = 'application/json';
@@ -148,67 +146,55 @@ describe('status codes per response media type', () => {
     assert.equal(stack.totalCalls(), calls);
   });
 
+  it('the gateway’s own refusals of a document are request errors too: 200 under application/json, 400 under application/graphql-response+json', async () => {
+    const refusals = [
+      { query: `{ user(id: "usr_1") { ${nestedFollowers(2)} } }`, code: 'OPERATION_TOO_EXPENSIVE' },
+      { query: `{ user(id: "usr_1") { ${nestedFollowers(4)} } }`, code: 'OPERATION_LIMIT_EXCEEDED' },
+      { query: `{ ${'me '.repeat(1_500)}}`, code: 'OPERATION_LIMIT_EXCEEDED' },
+    ];
+    for (const { query, code } of refusals) {
+      for (const [accept, status] of [
+        [JSON_TYPE, 200],
+        [GRAPHQL_RESPONSE_TYPE, 400],
+      ] as const) {
+        const response = await graphql(stack.url, query, { headers: { accept } });
+        assert.equal(response.status, status, `${code} under ${accept}`);
+        assert.deepEqual(errorCodes(response), [code]);
+      }
+    }
+  });
+
+  it('a spent cost budget keeps HTTP 429 and Retry-After under both media types', async () => {
+    const budgeted = await stack.startGateway({ RATE_LIMIT_COST_ANONYMOUS: '150/60' });
+    // Cost 102: the second one is over the budget.
+    const query = '{ user(id: "usr_1") { id followers(first: 50) { edges { node { id } } } } }';
+    await graphql(budgeted.url, query);
+    for (const accept of [JSON_TYPE, GRAPHQL_RESPONSE_TYPE]) {
+      const response = await graphql(budgeted.url, query, { headers: { accept } });
+      assert.equal(response.status, 429, accept);
+      assert.ok(Number(response.headers.get('retry-after')) > 0);
+      assert.deepEqual(errorCodes(response), ['RATE_LIMITED']);
+    }
+  });
+
+  it('a POST that accepts neither JSON type is answered 406 before it runs, so a mutation changes nothing', async () => {
+    const token = await stack.signToken({ sub: 'usr_7', roles: ['user'], scope: 'read write' });
+    const calls = stack.totalCalls();
+    const response = await fetch(stack.url, {
+      method: 'POST',
+      headers: { 'content-type': JSON_TYPE, accept: 'text/html', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: 'mutation { follow(userId: "usr_8") { id } }' }),
+    });
+    assert.equal(response.status, 406);
+    assert.equal(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code, 'BAD_REQUEST');
+    assert.equal(stack.totalCalls(), calls);
+  });
+
   it('a body that is not JSON stays a 400 under both media types: it is not a well-formed request', async () => {
     for (const accept of [JSON_TYPE, GRAPHQL_RESPONSE_TYPE]) {
       const response = await fetch(stack.url, { method: 'POST', headers: { 'content-type': JSON_TYPE, accept }, body: '{nope' });
       await response.body?.cancel();
       assert.equal(response.status, 400, accept);
-    }
-  });
-});
-
-/**
- * The gateway's own document refusals (cost and structural limits) and its
- * rate limit, raised where the gateway raises them (before execution), on
- * Apollo Server's real request pipeline.
- */
-describe('requestErrorStatusPlugin on refusals raised before execution', () => {
-  let refusal: Error;
-  const refusing: ApolloServerPlugin = {
-    async requestDidStart() {
-      return {
-        async didResolveOperation() {
-          throw refusal;
-        },
-      };
-    },
-  };
-  const server = new ApolloServer({
-    typeDefs: 'type Query { hello: String }',
-    resolvers: { Query: { hello: () => 'world' } },
-    plugins: [refusing, requestErrorStatusPlugin()],
-  });
-  before(() => server.start());
-  after(() => server.stop());
-
-  const post = async (accept: string) => {
-    const response = await server.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: {
-        method: 'POST',
-        headers: new HeaderMap([
-          ['content-type', JSON_TYPE],
-          ['accept', accept],
-        ]),
-        search: '',
-        body: { query: '{ hello }' },
-      },
-      context: async () => ({}),
-    });
-    return { status: response.status, headers: response.headers };
-  };
-
-  it('OPERATION_TOO_EXPENSIVE is HTTP 200 under application/json and 400 under application/graphql-response+json', async () => {
-    refusal = new OperationTooExpensiveError(9_000, 5_000);
-    assert.equal((await post(JSON_TYPE)).status, 200);
-    assert.equal((await post(GRAPHQL_RESPONSE_TYPE)).status, 400);
-  });
-
-  it('RATE_LIMITED keeps HTTP 429 and Retry-After under both media types', async () => {
-    refusal = new RateLimitedError(7);
-    for (const accept of [JSON_TYPE, GRAPHQL_RESPONSE_TYPE]) {
-      const response = await post(accept);
-      assert.equal(response.status, 429, accept);
-      assert.equal(response.headers.get('retry-after'), '7');
     }
   });
 });

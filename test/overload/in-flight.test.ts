@@ -37,11 +37,11 @@ describe('in-flight limits', () => {
         REQUEST_BUDGET_MS: '60000',
       },
     });
-    for (const n of [1, 2, 3, 4]) tokens.push(await stack.signToken({ sub: `usr_${n}`, roles: ['user'], scope: 'read write' }));
+    for (const n of [1, 2, 3, 4, 5]) tokens.push(await stack.signToken({ sub: `usr_${n}`, roles: ['user'], scope: 'read write' }));
   });
   after(() => stack?.stop());
 
-  it('with MAX_IN_FLIGHT_REQUESTS held in flight, the next request is shed with 503 and no RPC, and admitted once they finish', async () => {
+  it('with MAX_IN_FLIGHT_REQUESTS held in flight, a client with one in flight is shed, a newcomer takes the reserve, the next is shed; all admitted once they finish', async () => {
     const held = holdCalls();
     stack.setFault('users', held.fault);
     try {
@@ -50,17 +50,24 @@ describe('in-flight limits', () => {
       assert.equal((await scrape(stack.url)).get('gateway_requests_in_flight'), 3);
 
       const calls = stack.totalCalls();
-      assertShed(await graphql(stack.url, USER, { token: tokens[3], variables: { id: 'usr_20' } }), 'in-flight');
+      // Within its own share of two, but the replica is full and this client already has one in flight.
+      assertShed(await graphql(stack.url, USER, { token: tokens[0], variables: { id: 'usr_20' } }), 'in-flight');
       assert.equal(stack.totalCalls(), calls);
+      // A client with nothing in flight takes the reserve (one place for a limit of three)...
+      inFlight.push(graphql(stack.url, USER, { token: tokens[3], variables: { id: 'usr_21' } }));
+      await held.arrived(4);
+      // ...and once that is taken too, the replica is full for everyone.
+      assertShed(await graphql(stack.url, USER, { token: tokens[4], variables: { id: 'usr_22' } }), 'in-flight');
+      assert.equal(stack.totalCalls(), calls + 1);
 
       held.open();
       for (const response of await Promise.all(inFlight)) assertAnswered(response);
-      assertAnswered(await graphql(stack.url, USER, { token: tokens[3], variables: { id: 'usr_20' } }));
+      assertAnswered(await graphql(stack.url, USER, { token: tokens[4], variables: { id: 'usr_22' } }));
 
       const metrics = await scrape(stack.url);
       // Exactly 0: each answered request emitted both 'finish' and 'close', and was released once.
       assert.equal(metrics.get('gateway_requests_in_flight'), 0);
-      assert.equal(metrics.get('gateway_load_shed_total{reason="in-flight"}'), 1);
+      assert.equal(metrics.get('gateway_load_shed_total{reason="in-flight"}'), 2);
     } finally {
       held.open();
       stack.setFault('users', null);

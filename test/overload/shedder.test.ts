@@ -66,10 +66,39 @@ describe('LoadShedder', () => {
     assert.equal(s.overload(), 'heap');
     load = IDLE;
     assert.equal(s.overload(), null);
-    admitted(s.admit());
-    admitted(s.admit());
+    // Four times the limit of two may wait for their client to be read.
+    for (let i = 0; i < 8; i += 1) admitted(s.admit());
     assert.equal(s.admit(), 'in-flight');
     assert.deepEqual(shed, ['event-loop', 'heap', 'in-flight']);
+  });
+
+  it('past maxInFlight only a client below its fair share is admitted, into a reserve of an eighth of the limit', () => {
+    const { shedder: s, shed } = shedder({ maxInFlight: 16, maxInFlightPerClient: 16 });
+    for (let i = 0; i < 16; i += 1) assert.equal(admitted(s.admit()).claim('user:heavy'), true);
+    // The heavy client, within its own share, still gets no place past the limit.
+    const more = admitted(s.admit());
+    assert.equal(more.claim('user:heavy'), false);
+    assert.equal(more.refusedFor, 'in-flight');
+    // Two newcomers fit in the reserve of two; a third does not.
+    assert.equal(admitted(s.admit()).claim('user:a'), true);
+    assert.equal(admitted(s.admit()).claim('user:b'), true);
+    assert.equal(s.admit(), 'in-flight');
+    assert.equal(s.inFlight, 18);
+    assert.deepEqual(shed, ['in-flight', 'in-flight']);
+  });
+
+  it('a client held back is refused at the door until its time is up, and others are not', () => {
+    let now = 1_000;
+    const shed: OverloadReason[] = [];
+    const s = new LoadShedder({ ...LIMITS, maxInFlightPerClient: 10 }, () => IDLE, (reason) => shed.push(reason), () => now);
+    s.holdBack('user:heavy', 1_000);
+    const refused = admitted(s.admit());
+    assert.equal(refused.claim('user:heavy'), false);
+    assert.equal(refused.refusedFor, 'cost-in-flight');
+    assert.equal(admitted(s.admit()).claim('user:light'), true);
+    now += 1_000;
+    assert.equal(admitted(s.admit()).claim('user:heavy'), true);
+    assert.deepEqual(shed, ['cost-in-flight']);
   });
 
   it('limits of 0 are off, and with both load limits off the load is never read', () => {

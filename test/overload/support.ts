@@ -51,23 +51,7 @@ export async function startGatewayWithLoad(stack: TestStack, env: NodeJS.Process
   return startGateway(config, { processMetrics: false, sampleLoad });
 }
 
-/** The URL of another route on the gateway that serves `graphqlUrl`. */
-export function route(graphqlUrl: string, path: '/healthz' | '/readyz' | '/metrics'): string {
-  return graphqlUrl.replace(/\/graphql$/, path);
-}
-
-/** Every sample of the gateway's `/metrics`, keyed `name{label="value",...}` as printed. */
-export async function scrape(graphqlUrl: string): Promise<Map<string, number>> {
-  const response = await fetch(route(graphqlUrl, '/metrics'));
-  assert.equal(response.status, 200);
-  const samples = new Map<string, number>();
-  for (const line of (await response.text()).split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const cut = line.lastIndexOf(' ');
-    samples.set(line.slice(0, cut), Number(line.slice(cut + 1)));
-  }
-  return samples;
-}
+export { route, scrape } from '../support/metrics.js';
 
 /** An HTTP response read off a raw socket. */
 export interface RawResponse {

@@ -88,6 +88,21 @@ describe('two gateway replicas on one Redis', { skip }, () => {
     assert.ok(Number(limited.headers.get('retry-after')) >= 1);
   });
 
+  it('a cost budget is spent in total across both replicas, and RateLimit-Remaining says so on either', async () => {
+    const budgeted = await stack.startGateway({ RATE_LIMIT_COST_SIGNED_IN: '250/60' });
+    const other = await stack.startGateway({ RATE_LIMIT_COST_SIGNED_IN: '250/60' });
+    const token = await stack.signToken({ sub: 'usr_6', roles: ['user'], scope: 'read write' });
+    // Cost 102: a user and 50 of its followers.
+    const query = '{ user(id: "usr_1") { id followers(first: 50) { edges { node { id username } } } } }';
+    const throughOne = await graphql(budgeted.url, query, { token });
+    assert.equal(throughOne.headers.get('ratelimit-remaining'), '148');
+    const throughOther = await graphql(other.url, query, { token });
+    assert.equal(throughOther.headers.get('ratelimit-remaining'), '46');
+    const overBudget = await graphql(budgeted.url, query, { token });
+    assert.equal(overBudget.status, 429);
+    assert.equal(overBudget.errors?.[0]?.extensions?.limit, 'costBudget');
+  });
+
   it('without a trusted proxy, X-Forwarded-For cannot spread one client over many allowances', async () => {
     const untrusting = await stack.startGateway({ TRUST_PROXY: '', REDIS_KEY_PREFIX: `${prefix}untrusting:` });
     const statuses: number[] = [];

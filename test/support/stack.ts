@@ -18,6 +18,15 @@ import { tokenConfigFromEnv } from '../../services/common/token-config.js';
 import { graphql } from './graphql.js';
 import { signAccessToken } from './tokens.js';
 
+/** What a stack needs to run as in production: every secret set, none of the development defaults. */
+export const PRODUCTION_ENV: NodeJS.ProcessEnv = {
+  NODE_ENV: 'production',
+  JWT_SECRET: 'a-production-secret-that-is-long-enough-0123',
+  JWT_ISSUER: 'https://auth.pinstack.example',
+  JWT_AUDIENCE: 'pinstack-gateway-production',
+  SERVICE_SECRET: 'a-production-service-secret-long-enough-4567',
+};
+
 /** A small seed that keeps a whole stack fast to start yet gives feeds of well over 50 posts. */
 export const TEST_SEED: SeedConfig = {
   ...DEFAULT_SEED,

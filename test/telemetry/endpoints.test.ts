@@ -1,22 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { graphql } from '../support/graphql.js';
+import { scrape } from '../support/metrics.js';
 import { startStack, type TestStack } from '../support/stack.js';
 import { waitUntil } from './processes.js';
 
 /** Every sample of a Prometheus text exposition, keyed `name{label="value",...}` as printed. */
-async function scrape(url: string): Promise<Map<string, number>> {
-  const response = await fetch(url);
-  assert.equal(response.status, 200);
-  assert.match(response.headers.get('content-type') ?? '', /^text\/plain/);
-  const samples = new Map<string, number>();
-  for (const line of (await response.text()).split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const cut = line.lastIndexOf(' ');
-    samples.set(line.slice(0, cut), Number(line.slice(cut + 1)));
-  }
-  return samples;
-}
 
 /** How much each of `series` moved between two scrapes (0 for a series that appeared at 0). */
 function growth(before: Map<string, number>, after: Map<string, number>, series: string[]): Record<string, number> {
@@ -25,16 +14,14 @@ function growth(before: Map<string, number>, after: Map<string, number>, series:
 
 describe('/metrics, /healthz and /readyz', () => {
   let stack: TestStack;
-  let metricsUrl: string;
 
   before(async () => {
     stack = await startStack();
-    metricsUrl = stack.url.replace(/\/graphql$/, '/metrics');
   });
   after(() => stack?.stop());
 
   it('after a known series of requests, each count moves by exactly that much', async () => {
-    const before = await scrape(metricsUrl);
+    const before = await scrape(stack.url);
 
     const byId = 'query UserById($id: ID!) { user(id: $id) { id username } }';
     for (const id of ['usr_1', 'usr_2']) {
@@ -50,7 +37,7 @@ describe('/metrics, /healthz and /readyz', () => {
     const unauthenticated = await graphql(stack.url, 'query Mine { me { id } }');
     assert.equal(unauthenticated.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
 
-    const after = await scrape(metricsUrl);
+    const after = await scrape(stack.url);
     assert.deepEqual(
       growth(before, after, [
         'http_requests_total{method="POST",route="/graphql",status_code="200"}',
@@ -124,7 +111,7 @@ describe('/metrics, /healthz and /readyz', () => {
     const { loadConfig } = await import('../../src/config/index.js');
     const gateway = await startGateway(loadConfig({ NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1' }), { processMetrics: true });
     try {
-      const samples = await scrape(gateway.url.replace(/\/graphql$/, '/metrics'));
+      const samples = await scrape(gateway.url);
       assert.ok(samples.has('process_cpu_user_seconds_total'));
       assert.ok(samples.has('nodejs_eventloop_lag_seconds'));
     } finally {
