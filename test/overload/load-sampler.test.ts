@@ -12,7 +12,7 @@ function blockLoop(ms: number): void {
 }
 
 describe('ProcessLoadSampler', () => {
-  it('a loop blocked for longer than a window reads as at least half the time it was blocked', async () => {
+  it('a loop blocked for ten windows reads as lagging by far more than the shedding threshold a window', async () => {
     let next: ((sample: LoadSample) => void) | undefined;
     const sampler = new ProcessLoadSampler({
       windowMs: 100,
@@ -27,7 +27,9 @@ describe('ProcessLoadSampler', () => {
     try {
       // Start the block right as a window opens, so that it fills the window.
       await nextSample();
-      blockLoop(400);
+      // Ten windows long, so that however the block and the windows fall, the window after it
+      // holds one or two ticks, one of them delayed by the whole block: a reading of hundreds of ms.
+      blockLoop(1_000);
       const blocked = await nextSample();
       assert.ok(blocked.eventLoopDelayMs >= 200, `read ${blocked.eventLoopDelayMs} ms`);
       assert.equal(sampler.current(), blocked);
