@@ -1,5 +1,6 @@
 import { ExecutionBudgetExceededError } from '../errors.js';
-import type { CallTracker } from '../grpc/unary-client.js';
+import type { RpcBudget } from '../grpc/service-apis.js';
+import type { ItemBudget } from '../loaders/keyed.js';
 
 /** What one request may spend while it runs. */
 export interface ExecutionLimits {
@@ -30,7 +31,7 @@ export class RequestFinishedError extends Error {
  * resolving; their calls in flight are cancelled (`signal`) and any new one
  * fails at once, so nothing is left running behind the answer.
  */
-export class ExecutionBudget implements CallTracker {
+export class ExecutionBudget implements RpcBudget, ItemBudget {
   private spentRpcs = 0;
   private spentItems = 0;
   private exhausted: ExecutionBudgetExceededError | null = null;

@@ -2,9 +2,15 @@ import { Metadata } from '@grpc/grpc-js';
 import { isBrokenCircuitError, isBulkheadRejectedError } from 'cockatiel';
 import type { ServiceName } from '../../services/common/addresses.js';
 import { fromGrpcError, isGrpcServiceError, ServiceUnavailableError, type FieldNaming } from '../errors.js';
-import type { ExecutionBudget } from '../demand-control/execution-budget.js';
 import { isIdempotentRead, type ServicePolicies } from '../resilience/policies.js';
 import type { ServiceClients } from './service-clients.js';
+import type { CallTracker } from './unary-client.js';
+
+/** What a request may still spend on RPCs (its execution budget, see src/demand-control), and its calls in flight. */
+export interface RpcBudget extends CallTracker {
+  /** Pays for one RPC before it is sent; throws when none is left. */
+  spendRpc(): void;
+}
 
 
 type RequestApi<A> = {
@@ -26,7 +32,7 @@ export interface RequestCallSettings {
   /** Sent with every call (identity, tracing). */
   metadata?: Metadata;
   /** The request's execution budget: every attempt pays for one RPC before it is sent. */
-  budget?: ExecutionBudget;
+  budget?: RpcBudget;
 }
 
 /**

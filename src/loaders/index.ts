@@ -3,9 +3,8 @@ import type { LikeStats, Post, PostPage } from '../../generated/proto/pinstack/p
 import type { FollowStats, UserIdPage } from '../../generated/proto/pinstack/relations/v1/relations.js';
 import type { User } from '../../generated/proto/pinstack/users/v1/users.js';
 import type { Viewer } from '../auth/viewer.js';
-import type { ExecutionBudget } from '../demand-control/execution-budget.js';
 import type { ServiceApis } from '../grpc/service-apis.js';
-import { keyedLoader, orderedLoader, pageLoader, type BatchObserver, type PageKey } from './keyed.js';
+import { keyedLoader, orderedLoader, pageLoader, type BatchObserver, type ItemBudget, type PageKey } from './keyed.js';
 
 /** How many recommendations a profile shows. */
 export const RECOMMENDATIONS_LIMIT = 10;
@@ -43,7 +42,7 @@ export type { PageKey } from './keyed.js';
  * `dataloader.batch <loader>`, with `onBatch` counted by its size, and with
  * `budget` paid for (its keys, or its pages' sizes) before it is sent.
  */
-export function createLoaders(services: ServiceApis, viewer: Viewer | null, onBatch?: BatchObserver, budget?: ExecutionBudget): Loaders {
+export function createLoaders(services: ServiceApis, viewer: Viewer | null, onBatch?: BatchObserver, budget?: ItemBudget): Loaders {
   const named = (name: keyof Loaders) => ({ name, onBatch, budget });
   const postsById = keyedLoader(
     async (ids) => (await services.posts.batchGetPosts({ ids })).posts,

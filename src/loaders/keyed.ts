@@ -1,5 +1,4 @@
 import DataLoader from 'dataloader';
-import type { ExecutionBudget } from '../demand-control/execution-budget.js';
 import { traceLoaderBatch } from '../telemetry/tracing.js';
 
 /** Largest batch sent in one RPC; services cap their batch requests at 500 ids. */
@@ -7,6 +6,12 @@ export const MAX_BATCH_SIZE = 500;
 
 /** Largest number of pages asked for in one batched list RPC; services cap them at 100. */
 export const MAX_PAGES_PER_BATCH = 100;
+
+/** What a request may still resolve in list items and batch keys (its execution budget, see src/demand-control). */
+export interface ItemBudget {
+  /** Pays for `count` items before they are fetched; throws when not enough are left. */
+  spendItems(count: number): void;
+}
 
 /** Told of every batch a loader sends: its name and how many keys it carries. */
 export type BatchObserver = (loader: string, size: number) => void;
@@ -17,7 +22,7 @@ export interface LoaderObservation {
   name: string;
   onBatch?: BatchObserver;
   /** The request's execution budget: a batch pays for its items before it is sent. */
-  budget?: ExecutionBudget;
+  budget?: ItemBudget;
 }
 
 /**
