@@ -43,6 +43,11 @@ COPY --from=build /app/dist ./dist
 COPY schema ./schema
 COPY package.json ./
 USER node
+# GraphQL only. /healthz, /readyz and /metrics are on ADMIN_HOST:ADMIN_PORT,
+# loopback (127.0.0.1:9464) unless set: docker-compose.yml and Kubernetes set
+# ADMIN_HOST=0.0.0.0 so that Prometheus and the kubelet reach them, and publish
+# nothing. 9464 is left out of EXPOSE on purpose: `docker run -P` publishes every
+# exposed port to the host, and these endpoints are not for the outside.
 EXPOSE 4000
 # Node runs as PID 1 and handles SIGTERM itself: the gateway and the services
 # drain in-flight calls and exit 0.

@@ -31,6 +31,7 @@ export const CONNECTIONS_PER_FLOODER_TOKEN = 16;
 /** How often the gateway's health and metrics are read while a phase is measured. */
 const WATCH_EVERY_MS = 250;
 
+/** Where the flooded gateway answers: `base` and `graphql` on the public port, `healthz` and `metrics` on the operational listener. */
 export interface FloodTarget {
   base: string;
   graphql: string;

@@ -10,7 +10,7 @@ import { HOSTILE_REQUESTS, slowDrip, slowHeaders, type HostileAnswer, type Hosti
 import { checkHealth, gatewayRssMb, settledRpcCount } from './measure.js';
 import { fixed, markdownTable } from './table.js';
 
-/** Where one gateway process answers. */
+/** Where one gateway process answers: `healthz` and `metrics` are on its operational listener, not the GraphQL port. */
 export interface GatewayUrls {
   graphql: string;
   healthz: string;

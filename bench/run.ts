@@ -320,11 +320,12 @@ async function createGateways(options: Options): Promise<Gateways> {
         RATE_LIMIT_ANONYMOUS: unreachable,
         RATE_LIMIT_SIGNED_IN: unreachable,
         RATE_LIMIT_LOGIN: unreachable,
+        RATE_LIMIT_SIGNED_IN_PER_IP: unreachable,
         RATE_LIMIT_COST_ANONYMOUS: unreachableCost,
         RATE_LIMIT_COST_SIGNED_IN: unreachableCost,
       };
   const env: NodeJS.ProcessEnv = { ...limits, ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
-  const main = new LocalStack({ services, gateway: { host: '127.0.0.1', port: await port() }, env });
+  const main = new LocalStack({ services, gateway: { host: '127.0.0.1', port: await port(), adminPort: await port() }, env });
 
   const needed = new Set<GatewayName>(options.hostile ? ['patient'] : options.scenarios.map((scenario) => scenario.gateway));
   needed.delete('main');
@@ -332,7 +333,7 @@ async function createGateways(options: Options): Promise<Gateways> {
   const variants = new Map<GatewayName, LocalStack>();
   for (const name of needed) {
     const variantEnv = { ...env, ...GATEWAY_VARIANTS[name as keyof typeof GATEWAY_VARIANTS], ...addresses };
-    variants.set(name, new LocalStack({ services: [], gateway: { host: '127.0.0.1', port: await port() }, env: variantEnv }));
+    variants.set(name, new LocalStack({ services: [], gateway: { host: '127.0.0.1', port: await port(), adminPort: await port() }, env: variantEnv }));
   }
   return { main, variants, env };
 }

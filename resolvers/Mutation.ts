@@ -75,6 +75,8 @@ const userIdArgs = z.object({ userId: rules.id });
 export const Mutation: MutationResolvers = {
   register: async (_parent, args, context) => {
     const { input } = parseArgs(registerArgs, args);
+    // Counted before the account is created: a refused register creates nothing.
+    await context.limits.attempt('register');
     const { clientMutationId, ...account } = input;
     const idempotency = idempotencyKeyOf(clientMutationId, context);
     const reply = await context.services.auth.register(
@@ -86,13 +88,14 @@ export const Mutation: MutationResolvers = {
 
   login: async (_parent, args, context) => {
     const { input } = parseArgs(loginArgs, args);
-    await context.limits.loginAttempt();
+    await context.limits.attempt('login');
     const reply = await context.services.auth.login({ email: input.email.trim(), password: input.password }, { fieldPrefix: 'input.' });
     return authPayload(context, reply.userId, reply.tokens);
   },
 
   refreshToken: async (_parent, args, context) => {
     const { refreshToken } = parseArgs(refreshTokenArgs, args);
+    await context.limits.attempt('refresh');
     try {
       const reply = await context.services.auth.refreshToken({ refreshToken });
       return await authPayload(context, reply.userId, reply.tokens);
@@ -105,6 +108,7 @@ export const Mutation: MutationResolvers = {
 
   logout: async (_parent, args, context) => {
     const { refreshToken } = parseArgs(refreshTokenArgs, args);
+    await context.limits.attempt('refresh');
     const { revoked } = await context.services.auth.logout({ refreshToken });
     return revoked;
   },

@@ -41,11 +41,16 @@ export declare function parseAddress(address: string, envVar?: string): { host: 
 export declare class LocalStack {
   constructor(options: {
     services: StackService[];
-    gateway: { host: string; port: number };
+    /**
+     * Where the gateway listens: GraphQL on `host:port`; `/healthz`, `/readyz`
+     * and `/metrics` on `adminHost:adminPort` (`adminHost` 127.0.0.1 unless given).
+     */
+    gateway: { host: string; port: number; adminHost?: string; adminPort: number };
     env?: NodeJS.ProcessEnv;
     onLine?: (name: string, line: string) => void;
   });
-  readonly urls: { base: string; graphql: string; healthz: string; readyz: string; metrics: string };
+  /** `base` and `graphql` are on the public port; `admin` is the operational listener, and `healthz`, `readyz` and `metrics` are on it. */
+  readonly urls: { base: string; graphql: string; admin: string; healthz: string; readyz: string; metrics: string };
   /** Resolves when a child exits without having been asked to. */
   readonly failed: Promise<ChildFailure>;
   start(options?: { onReady?: (name: string, where: string) => void }): Promise<void>;

@@ -6,9 +6,9 @@
  *
  * ```js
  * buildIfNeeded();
- * const stack = new LocalStack({ services: await loadServices(), gateway: { host: '127.0.0.1', port: 4000 } });
+ * const stack = new LocalStack({ services: await loadServices(), gateway: { host: '127.0.0.1', port: 4000, adminPort: 9464 } });
  * await stack.start();
- * // … stack.urls.graphql …
+ * // … stack.urls.graphql, stack.urls.metrics …
  * await stack.stop();
  * ```
  */
@@ -153,17 +153,26 @@ export class LocalStack {
   /**
    * @param {object} options
    * @param {Array<{ name: string, envVar: string, address: string }>} options.services from `loadServices()`
-   * @param {{ host: string, port: number }} options.gateway where the gateway listens
+   * @param {{ host: string, port: number, adminHost?: string, adminPort: number }} options.gateway where the gateway
+   *   listens: GraphQL on `host:port`, `/healthz`, `/readyz` and `/metrics` on `adminHost:adminPort` (loopback by default)
    * @param {NodeJS.ProcessEnv} [options.env] environment of every child (default: this process's)
    * @param {(name: string, line: string) => void} [options.onLine] each line a child writes (default: dropped)
    */
   constructor({ services, gateway, env = process.env, onLine = () => {} }) {
     this.services = services;
-    this.gateway = gateway;
+    this.gateway = { adminHost: '127.0.0.1', ...gateway };
     this.onLine = onLine;
-    const base = `http://${hostForUrl(gateway.host)}:${gateway.port}`;
-    this.urls = { base, graphql: `${base}/graphql`, healthz: `${base}/healthz`, readyz: `${base}/readyz`, metrics: `${base}/metrics` };
-    this.env = { ...env, HOST: gateway.host, PORT: String(gateway.port) };
+    const base = `http://${hostForUrl(this.gateway.host)}:${this.gateway.port}`;
+    // The operational endpoints are not on the GraphQL port: they have a listener of their own.
+    const admin = `http://${hostForUrl(this.gateway.adminHost)}:${this.gateway.adminPort}`;
+    this.urls = { base, graphql: `${base}/graphql`, admin, healthz: `${admin}/healthz`, readyz: `${admin}/readyz`, metrics: `${admin}/metrics` };
+    this.env = {
+      ...env,
+      HOST: this.gateway.host,
+      PORT: String(this.gateway.port),
+      ADMIN_HOST: this.gateway.adminHost,
+      ADMIN_PORT: String(this.gateway.adminPort),
+    };
     // Each service listens on its own variable; a LISTEN_ADDR meant for one
     // container would make them all take the same address.
     delete this.env.LISTEN_ADDR;
@@ -184,7 +193,8 @@ export class LocalStack {
 
   /**
    * Checks every port is free, starts the services and waits until each
-   * accepts TCP connections, then starts the gateway and waits for `/healthz`.
+   * accepts TCP connections, then starts the gateway and waits for `/healthz`
+   * on its operational listener.
    * `onReady(name, where)` is called as each comes up. Throws a `StackError`
    * (having stopped whatever it started) when something does not come up.
    */
@@ -194,6 +204,7 @@ export class LocalStack {
       const checks = await Promise.allSettled([
         ...this.services.map((service) => ensurePortFree(service.address, service.name, service.envVar)),
         ensurePortFree(`${this.gateway.host}:${this.gateway.port}`, 'the gateway', 'PORT'),
+        ensurePortFree(`${this.gateway.adminHost}:${this.gateway.adminPort}`, 'the gateway’s operational listener', 'ADMIN_PORT'),
       ]);
       const conflicts = checks.filter((check) => check.status === 'rejected').map((check) => check.reason.message);
       if (conflicts.length > 0) throw new StackError(conflicts.join('\n  '));

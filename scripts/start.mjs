@@ -7,8 +7,9 @@
  * 2. Starts the six reference services, each its own process, on the addresses
  *    in USERS_SERVICE_ADDR … RECOMMENDATIONS_SERVICE_ADDR (defaults
  *    127.0.0.1:50051 … 50056), and waits until each accepts connections.
- * 3. Starts the gateway on HOST:PORT (default 127.0.0.1:4000) and waits until
- *    `/healthz` answers, then prints where everything listens.
+ * 3. Starts the gateway on HOST:PORT (default 127.0.0.1:4000), with `/healthz`,
+ *    `/readyz` and `/metrics` on ADMIN_HOST:ADMIN_PORT (default 127.0.0.1:9464),
+ *    and waits until `/healthz` answers, then prints where everything listens.
  *
  * Every line a child logs is shown prefixed with its name. Ctrl-C or SIGTERM
  * stops the gateway, then the services, and exits 0; if any of them dies on
@@ -56,8 +57,16 @@ try {
 } catch (error) {
   fail(error);
 }
-const gateway = { host: process.env.HOST?.trim() || '127.0.0.1', port: Number(process.env.PORT || 4000) };
-if (!Number.isInteger(gateway.port) || gateway.port <= 0 || gateway.port > 65_535) fail(new StackError(`PORT must be a port number, got ${JSON.stringify(process.env.PORT)}.`));
+const gateway = {
+  host: process.env.HOST?.trim() || '127.0.0.1',
+  port: Number(process.env.PORT || 4000),
+  adminHost: process.env.ADMIN_HOST?.trim() || '127.0.0.1',
+  adminPort: Number(process.env.ADMIN_PORT || 9464),
+};
+for (const [variable, port] of [['PORT', gateway.port], ['ADMIN_PORT', gateway.adminPort]]) {
+  if (!Number.isInteger(port) || port <= 0 || port > 65_535) fail(new StackError(`${variable} must be a port number, got ${JSON.stringify(process.env[variable])}.`));
+}
+if (gateway.port === gateway.adminPort) fail(new StackError(`ADMIN_PORT must differ from PORT (both are ${gateway.port}).`));
 
 const width = Math.max(...services.map((service) => service.name.length), 'gateway'.length);
 const prefixes = new Map(
@@ -90,13 +99,15 @@ const demo = await loadDemoLogin();
 const rows = [
   ...services.map((service) => [service.name, service.address, service.envVar]),
   ['gateway', stack.urls.base, 'HOST, PORT'],
+  ['operations', stack.urls.admin, 'ADMIN_HOST, ADMIN_PORT'],
 ];
 const columns = [0, 1].map((i) => Math.max(...rows.map((row) => row[i].length)));
 console.log(`\n${bold('Pinstack is running')}\n`);
 for (const [name, where, variable] of rows) console.log(`  ${name.padEnd(columns[0])}  ${where.padEnd(columns[1])}  ${dim(variable)}`);
 console.log(`
   ${bold('GraphQL')}   ${stack.urls.graphql}
-  ${bold('Health')}    ${stack.urls.healthz}  ${stack.urls.readyz}  ${stack.urls.metrics}`);
+  ${bold('Health')}    ${stack.urls.healthz}  ${stack.urls.readyz}
+  ${bold('Metrics')}   ${stack.urls.metrics}  ${dim('(operational listener: not on the GraphQL port)')}`);
 if (demo) {
   console.log(`  ${bold('Sign in')}   ${demo.firstEmail} … ${demo.lastEmail}, password ${demo.password}
             mutation { login(input: { email: "${demo.firstEmail}", password: "${demo.password}" }) { accessToken } }`);

@@ -187,7 +187,7 @@ export class OperationTooExpensiveError extends GatewayError {
 }
 
 /** The structural limits of a document, as named in `extensions.limit`. */
-export type StructuralLimit = 'depth' | 'introspectionDepth' | 'aliases' | 'directives' | 'tokens' | 'characters';
+export type StructuralLimit = 'depth' | 'introspectionDepth' | 'aliases' | 'directives' | 'rootFields' | 'tokens' | 'characters';
 
 /** The document breaks a structural limit; it is refused before it runs, naming the limit. */
 export class OperationLimitExceededError extends GatewayError {
@@ -402,7 +402,8 @@ export function formatGatewayError(formatted: GraphQLFormattedError, error: unkn
   const code = publicCode(formatted, error);
   const extensions: Record<string, unknown> = { ...formatted.extensions };
   if (production) delete extensions.stacktrace;
-  if (code) {
+  // In production even the gateway's own internal errors keep their message to the log: it may name internals.
+  if (code && !(production && code === GatewayErrorCode.InternalServerError)) {
     return { ...formatted, extensions: { ...extensions, code } };
   }
   if (!production) {

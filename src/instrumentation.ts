@@ -14,6 +14,7 @@ import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { startTelemetry } from '../services/common/telemetry.js';
+import { QueryTextScrubber, redactedQueryAttributes, redisStatement } from './telemetry/span-redaction.js';
 
 /** Probes and scrapes arrive every few seconds and would bury the traces of real requests. */
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -32,14 +33,22 @@ startTelemetry({
       ignoreIncomingRequestHook: (request: IncomingMessage) => UNTRACED_PATHS.has((request.url ?? '').split('?')[0] ?? ''),
       // The gateway itself sends no HTTP requests worth a span; the exporter's own would loop.
       ignoreOutgoingRequestHook: () => true,
+      // GraphQL over GET puts the query text and the variables in the URL: only parameter names are kept.
+      startIncomingSpanHook: redactedQueryAttributes,
     }),
     new GraphQLInstrumentation({
       ignoreResolveSpans: resolverSpans === 'none',
       ignoreTrivialResolveSpans: resolverSpans !== 'all',
       // One span per field of a list, not one per item: a feed of 50 posts stays readable.
       mergeItems: true,
+      // The default, said out loud: no variable becomes an attribute, and literals are
+      // masked in `graphql.source` (which QueryTextScrubber then drops), since a password may be either.
+      allowValues: false,
     }),
     new GrpcInstrumentation(),
-    new IORedisInstrumentation(),
+    // Commands without their arguments: a persisted query's text (its literals too) is one.
+    new IORedisInstrumentation({ dbStatementSerializer: redisStatement }),
   ],
+  // No query text on any span: a secret may be written in it (see QueryTextScrubber).
+  spanProcessors: [new QueryTextScrubber()],
 });

@@ -14,9 +14,16 @@ export interface PasswordHash {
 /** What a user signs in with. */
 export interface CredentialRecord {
   userId: string;
+  /**
+   * When the account was created: its profile's `created_at` in the users
+   * service. Access tokens carry it, so that a token holds for this account
+   * only and never for another that might one day get the same id.
+   */
+  accountCreatedAt: Date;
   /** Trimmed and lower-case: e-mail addresses sign in without regard to case. */
   email: string;
   password: PasswordHash;
+  /** When these credentials were stored. */
   createdAt: Date;
 }
 
@@ -54,6 +61,9 @@ export interface RefreshTokenRecord {
   /** Hex SHA-256 of the token. */
   tokenHash: string;
   userId: string;
+  /** The account's creation time, which the access tokens it renews carry (see `CredentialRecord`). */
+  accountCreatedAt: Date;
+  /** Random (UUIDv4), never reused; it stays inside the auth service. */
   familyId: string;
   issuedAt: Date;
   expiresAt: Date;

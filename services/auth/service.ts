@@ -12,7 +12,7 @@ import { MemoryRegistrationKeysRepository } from './memory-repository.js';
 import type { CredentialsRepository, RefreshTokensRepository, RegistrationKeysRepository } from './repository.js';
 import { LoginThrottle } from './login-throttle.js';
 import type { SigningKeys } from './signing-keys.js';
-import { createTokenIssuer } from './tokens.js';
+import { createTokenIssuer, type TokenAccount } from './tokens.js';
 
 /** How long Register waits for the users service before answering UNAVAILABLE. */
 export const USERS_CALL_TIMEOUT_MS = 5_000;
@@ -63,21 +63,23 @@ export function createAuthService(deps: AuthServiceDeps): ServiceBinding {
     const displayName = checkDisplayName(request.displayName);
     const password = await hashPassword(checkPassword(request.password));
 
-    let userId: string;
+    let account: TokenAccount;
     try {
       const { user } = await users.createUser({ username, email, displayName }, { deadline: Date.now() + timeoutMs });
-      if (!user) throw new Error('CreateUser answered without a user');
-      userId = user.id;
+      // The creation time binds the account's tokens to it (TokenAccount), so it is as required as the id.
+      if (!user?.createdAt) throw new Error('CreateUser answered without a user or its created_at');
+      account = { userId: user.id, createdAt: user.createdAt };
     } catch (error) {
       throw fromUsersError(error);
     }
 
     // Users already refused a taken e-mail address, so this only fails if
     // credentials outlived their profile; the address is still taken.
-    if (!(await credentials.insert({ userId, email, password, createdAt: now() }))) {
+    const { userId, createdAt: accountCreatedAt } = account;
+    if (!(await credentials.insert({ userId, accountCreatedAt, email, password, createdAt: now() }))) {
       throw alreadyExists('email', 'email is already taken');
     }
-    return { userId, tokens: await issuer.issue(userId) };
+    return { userId, tokens: await issuer.issue(account) };
   }
 
   /**
@@ -106,7 +108,7 @@ export function createAuthService(deps: AuthServiceDeps): ServiceBinding {
       throw invalidArgument('idempotency_key', 'idempotency_key was already used to register a different account');
     }
     throttle.succeeded(email);
-    return { userId: earlier.userId, tokens: await issuer.issue(earlier.userId) };
+    return { userId: record.userId, tokens: await issuer.issue({ userId: record.userId, createdAt: record.accountCreatedAt }) };
   }
 
   return bindService(AuthServiceService, {
@@ -138,7 +140,7 @@ export function createAuthService(deps: AuthServiceDeps): ServiceBinding {
         throw unauthenticated(INVALID_CREDENTIALS_MESSAGE);
       }
       throttle.succeeded(email);
-      return { userId: record.userId, tokens: await issuer.issue(record.userId) };
+      return { userId: record.userId, tokens: await issuer.issue({ userId: record.userId, createdAt: record.accountCreatedAt }) };
     },
 
     async refreshToken(request) {

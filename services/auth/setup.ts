@@ -1,5 +1,5 @@
 import { UsersServiceService } from '../../generated/proto/pinstack/users/v1/users.js';
-import { createUnaryClient } from '../common/client.js';
+import { createServiceClient } from '../common/client.js';
 import { idempotencyKeyTtlMs } from '../common/idempotency.js';
 import type { ServiceEnvironment, ServiceSetup } from '../common/setup.js';
 import { productionTokenProblem, tokenConfigFromEnv } from '../common/token-config.js';
@@ -53,7 +53,8 @@ export async function setupAuthService({ seed, env, logger, address }: ServiceEn
   const credentials = new MemoryCredentialsRepository(await seedCredentials(seed));
   const refreshTokens = new MemoryRefreshTokensRepository();
   const registrationKeys = new MemoryRegistrationKeysRepository(idempotencyKeyTtlMs(env));
-  const users = createUnaryClient(UsersServiceService, address('users'));
+  // Proves itself to the users service (CreateUser on register, ...) with the service credential.
+  const users = createServiceClient(UsersServiceService, address('users'), env);
   logger.info({ demoAccounts: seed.demoAccounts, users: users.address }, 'seeded demo credentials');
 
   const sweep = setInterval(() => {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { TokenPair } from '../../generated/proto/pinstack/auth/v1/auth.js';
-import type { TokenConfig } from '../common/token-config.js';
+import { ACCOUNT_CREATED_AT_CLAIM, type TokenConfig } from '../common/token-config.js';
 import { unauthenticated } from '../common/errors.js';
 import type { RefreshTokensRepository } from './repository.js';
 import type { SigningKeys } from './signing-keys.js';
@@ -29,13 +29,24 @@ export interface TokenIssuerOptions {
   now?: () => Date;
 }
 
+/**
+ * The account a token pair is for. Its id and creation time go into the
+ * access token (`sub` and `ACCOUNT_CREATED_AT_CLAIM`), so the token acts for
+ * this account and no other, even one that might later get the same id.
+ */
+export interface TokenAccount {
+  userId: string;
+  /** The profile's `created_at` in the users service. */
+  createdAt: Date;
+}
+
 /** Signs access tokens and records refresh tokens. */
 export interface TokenIssuer {
   /**
-   * A new access token and refresh token for `userId`. The refresh token starts
-   * a new family unless `familyId` continues one (a rotation).
+   * A new access token and refresh token for `account`. The refresh token
+   * starts a new family unless `familyId` continues one (a rotation).
    */
-  issue(userId: string, familyId?: string): Promise<TokenPair>;
+  issue(account: TokenAccount, familyId?: string): Promise<TokenPair>;
   /**
    * Exchanges a refresh token for a new pair in the same family. A token works
    * once: presenting a spent one again means it leaked, so the whole family is
@@ -65,12 +76,15 @@ export function createTokenIssuer({
   };
 
   const issuer: TokenIssuer = {
-    async issue(userId, familyId = randomUUID()) {
+    // A family id is a random UUIDv4: unguessable and never reused, and it
+    // never leaves this service, so it needs neither a prefix nor time order.
+    async issue({ userId, createdAt }, familyId = randomUUID()) {
       const issuedAt = now();
       const iat = Math.floor(issuedAt.getTime() / 1000);
       const { key, header } = signer();
       const roles = admins.has(userId) ? ADMIN_ROLES : USER_ROLES;
-      const accessToken = await new SignJWT({ roles: [...roles], scope: USER_SCOPE })
+      const claims = { roles: [...roles], scope: USER_SCOPE, [ACCOUNT_CREATED_AT_CLAIM]: createdAt.toISOString() };
+      const accessToken = await new SignJWT(claims)
         .setProtectedHeader(header)
         .setSubject(userId)
         .setIssuer(config.issuer)
@@ -84,6 +98,7 @@ export function createTokenIssuer({
       await refreshTokens.insert({
         tokenHash: hashRefreshToken(refreshToken),
         userId,
+        accountCreatedAt: createdAt,
         familyId,
         issuedAt,
         expiresAt: new Date(issuedAt.getTime() + REFRESH_TOKEN_TTL_MS),
@@ -104,7 +119,8 @@ export function createTokenIssuer({
         await refreshTokens.revokeFamily(record.familyId, at);
         throw unauthenticated(INVALID_REFRESH_TOKEN_MESSAGE);
       }
-      return { userId: record.userId, tokens: await issuer.issue(record.userId, record.familyId) };
+      const account = { userId: record.userId, createdAt: record.accountCreatedAt };
+      return { userId: record.userId, tokens: await issuer.issue(account, record.familyId) };
     },
 
     async revoke(refreshToken) {

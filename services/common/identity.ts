@@ -1,12 +1,16 @@
 import { Metadata, status, type ServerUnaryCall } from '@grpc/grpc-js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { RpcError } from './errors.js';
+import { weakSecretProblem } from './secret-strength.js';
 
 /**
- * How the gateway tells a service who the verified viewer of a call is. The
- * identity counts only when the call also carries the shared service secret,
- * which only the gateway and the services know; anyone else who reaches a
- * service's port cannot claim to be a user.
+ * How a caller proves itself to a service, and how the gateway tells a service
+ * who the verified viewer of a call is. Every call to a service that enforces
+ * identities must carry the shared service secret (the service credential),
+ * which only the gateway and the services know: without it a call is refused
+ * before its handler runs, so anyone else who reaches a service's port can
+ * neither read (e-mails through BatchGetUsers) nor write (a forged
+ * CreateNotification), let alone claim to be a user.
  */
 export const IDENTITY_METADATA = {
   /** The shared service secret. */
@@ -47,10 +51,16 @@ export function serviceIdentityFromEnv(env: NodeJS.ProcessEnv = process.env): Se
   const usingDevelopmentSecret = secret === DEVELOPMENT_SERVICE_SECRET;
   if (!usingDevelopmentSecret && secret.length < 32) throw new Error('SERVICE_SECRET must be at least 32 characters');
   if (env.NODE_ENV === 'production' && usingDevelopmentSecret) throw new DevelopmentServiceSecretInProductionError();
+  const weak = env.NODE_ENV === 'production' ? weakSecretProblem('SERVICE_SECRET', secret) : undefined;
+  if (weak) throw new Error(weak);
   return { secret, usingDevelopmentSecret };
 }
 
-/** Metadata for calls made on behalf of `caller` (or of nobody, for an anonymous request). */
+/**
+ * Metadata for calls made on behalf of `caller` (or of nobody, for an anonymous
+ * request or a call between services). It always carries the service secret:
+ * services refuse any call without it, whether or not it names a user.
+ */
 export function identityMetadata(secret: string, caller: CallerIdentity | null): Metadata {
   const metadata = new Metadata();
   metadata.set(IDENTITY_METADATA.secret, secret);
@@ -61,21 +71,37 @@ export function identityMetadata(secret: string, caller: CallerIdentity | null):
   return metadata;
 }
 
+/** Why `checkCaller` refused a call; logged by the server, never sent to the caller. */
+export type CallerRefusal =
+  /** No `x-pinstack-service-secret` at all: a client that is not one of ours. */
+  | 'no-credential'
+  /** A secret that is not the shared one: a guess, or a caller configured with another `SERVICE_SECRET`. */
+  | 'wrong-credential'
+  /** The right secret with an empty user id: a caller bug, refused rather than read as anonymous. */
+  | 'empty-user';
+
 /** What a server learned about a call's caller. */
 export type CallerCheck =
-  /** The call names a user and carries the right secret. */
+  /** The call carries the service credential and names a user. */
   | { kind: 'user'; caller: CallerIdentity }
-  /** The call names no user: a call by a service, or by the gateway for an anonymous viewer. */
-  | { kind: 'none' }
-  /** The call names a user without the right secret: refused. */
-  | { kind: 'forged' };
+  /** The call carries the service credential and names no user: a service, or the gateway for an anonymous viewer. */
+  | { kind: 'service' }
+  /** The caller did not prove itself: refused with UNAUTHENTICATED before the handler runs. */
+  | { kind: 'refused'; reason: CallerRefusal };
 
-/** Reads and checks the identity metadata of a call against the shared secret. */
+/**
+ * Reads and checks the identity metadata of a call against the shared secret.
+ * The credential is checked first and for every call: naming no user is not a
+ * way around it (it once was, which let any client on a service port read
+ * every e-mail and forge notifications).
+ */
 export function checkCaller(metadata: Metadata, secret: string): CallerCheck {
-  const userId = single(metadata, IDENTITY_METADATA.userId);
-  if (userId === undefined) return { kind: 'none' };
   const sent = single(metadata, IDENTITY_METADATA.secret);
-  if (sent === undefined || !sameSecret(sent, secret) || userId === '') return { kind: 'forged' };
+  if (sent === undefined) return { kind: 'refused', reason: 'no-credential' };
+  if (!sameSecret(sent, secret)) return { kind: 'refused', reason: 'wrong-credential' };
+  const userId = single(metadata, IDENTITY_METADATA.userId);
+  if (userId === undefined) return { kind: 'service' };
+  if (userId === '') return { kind: 'refused', reason: 'empty-user' };
   const roles = (single(metadata, IDENTITY_METADATA.roles) ?? '').split(',').filter(Boolean);
   return { kind: 'user', caller: { userId, roles } };
 }

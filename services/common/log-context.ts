@@ -8,7 +8,7 @@ export const REDACTED = '[Redacted]';
 /**
  * Pino's `redact` paths for the places secrets sit in well-known shapes
  * (request headers). Objects of unknown shape, such as GraphQL variables, go
- * through `redactSecrets` instead.
+ * through `redactSecrets` as well.
  */
 export const REDACT_PATHS = [
   'authorization',
@@ -21,12 +21,22 @@ export const REDACT_PATHS = [
   'accessToken',
 ];
 
+/** Deepest nesting `redactSecrets` looks into; anything deeper is dropped, not passed on unread. */
+const MAX_REDACTION_DEPTH = 8;
+
+/** What stands for an object or list nested deeper than `redactSecrets` looks. */
+export const TOO_DEEP = '[Too deep]';
+
 /**
  * A copy of `value` with every property whose name looks like a secret
- * (password, token, authorization, ...) replaced by `[Redacted]`, at any depth.
+ * (password, token, authorization, ...) replaced by `[Redacted]`, down to 8
+ * levels; an object or list nested deeper is replaced by `[Too deep]`, since a
+ * secret could sit in it. This is the rule by name; what the schema marks
+ * `@sensitive` is redacted by `src/telemetry/sensitive-variables.ts`.
  */
 export function redactSecrets(value: unknown, depth = 0): unknown {
-  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > MAX_REDACTION_DEPTH) return TOO_DEEP;
   if (Array.isArray(value)) return value.map((item) => redactSecrets(item, depth + 1));
   return Object.fromEntries(
     Object.entries(value).map(([key, item]) => [key, SECRET_KEY.test(key) ? REDACTED : redactSecrets(item, depth + 1)]),

@@ -8,7 +8,8 @@ import { shutdownTelemetry } from './telemetry.js';
 import type { ServiceEnvironment, ServiceSetup } from './setup.js';
 
 /**
- * Runs one reference service as a process: builds it from the environment,
+ * Runs one reference service as a process: builds it from the environment
+ * (refusing, with exit code 1, a setting production must not run with),
  * listens on `LISTEN_ADDR` or the service's own address, logs where, and on
  * SIGTERM or SIGINT lets calls in flight finish (up to `SHUTDOWN_GRACE_MS`,
  * default 10 s) before exiting 0.
@@ -21,16 +22,17 @@ export async function runService(
   let built: ServiceSetup;
   let serviceSecret: string;
   try {
-    built = await setup({ seed: seedConfigFromEnv(), env: process.env, logger, address: (other) => serviceAddress(other) });
+    built = await setup({ seed: seedConfigFromEnv(process.env), env: process.env, logger, address: (other) => serviceAddress(other) });
     serviceSecret = serviceIdentityFromEnv(process.env).secret;
   } catch (error) {
-    // A refused setting (say, the development secret in production): say why and stop.
+    // A refused setting (the development secret or the demo seed in production): say why and stop.
     logger.fatal({ err: error }, `${name} service refusing to start: ${(error as Error).message}`);
     process.exit(1);
   }
   const address = process.env.LISTEN_ADDR?.trim() || serviceAddress(name);
   const metrics = await startServiceMetrics(name, logger);
   const services = metrics ? metrics.observe(built.services) : built.services;
+  // Always with the secret: a service run as a process refuses every call that does not carry it.
   const server = await startServer({ name, address, services, logger, serviceSecret });
   logger.info({ address: server.address }, `${name} service listening on ${server.address}`);
 

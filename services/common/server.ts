@@ -7,9 +7,12 @@ import {
   type UntypedServiceImplementation,
   type sendUnaryData,
 } from '@grpc/grpc-js';
-import { isRpcError } from './errors.js';
+import { isRpcError, unauthenticated } from './errors.js';
 import { checkCaller, recordCaller } from './identity.js';
 import { createLogger, type Logger } from './logger.js';
+
+/** What a caller that did not prove itself is told (UNAUTHENTICATED), whatever the reason. */
+export const CALLER_NOT_PROVEN = 'the service credential is missing or not accepted';
 
 /** An async unary handler: resolve with the response, or throw an `RpcError`. */
 export type UnaryHandler<Req, Res> = (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res> | Res;
@@ -43,10 +46,13 @@ export interface StartServerOptions {
   services: ServiceBinding[];
   logger?: Logger;
   /**
-   * The shared service secret (`SERVICE_SECRET`). When given, a call naming a
-   * user without this secret is refused with UNAUTHENTICATED, and writes
-   * require the verified user they act for (see `requireActor`). Without it the
-   * server trusts requests, which only suits a single service under test.
+   * The shared service secret (`SERVICE_SECRET`). When given, every call must
+   * carry it (`x-pinstack-service-secret`), whether or not it names a user: a
+   * call without it, or with another, is UNAUTHENTICATED before its handler
+   * runs. Writes then also require the verified user they act for (see
+   * `requireActor`). Every service as run (`runService`, the test stack) passes
+   * it. Without it the server trusts every call: that only suits a single
+   * service started bare in a unit test, never a port anyone else can reach.
    */
   serviceSecret?: string;
 }
@@ -87,11 +93,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       if (typeof handler !== 'function') throw new Error(`${options.name}: no handler for ${method.path}`);
       handlers[key] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
         calls.set(method.path, (calls.get(method.path) ?? 0) + 1);
+        // Started bare (no secret: a unit test) the server trusts the call and records nothing.
         if (options.serviceSecret !== undefined) {
           const check = checkCaller(call.metadata, options.serviceSecret);
-          if (check.kind === 'forged') {
-            logger.warn({ method: method.path }, 'refused a call naming a user without the service secret');
-            callback({ code: status.UNAUTHENTICATED, details: 'caller identity not accepted' }, null);
+          if (check.kind === 'refused') {
+            // Refused before the handler, so an unproven caller learns nothing from
+            // validation errors either. The reason is logged, not sent: a guesser
+            // need not be told whether a secret reached us.
+            logger.warn({ method: method.path, reason: check.reason, peer: call.getPeer() }, 'refused a call without the service credential');
+            callback(unauthenticated(CALLER_NOT_PROVEN).toStatus(), null);
             return;
           }
           recordCaller(call, check.kind === 'user' ? check.caller : null, true);

@@ -10,6 +10,7 @@ import type { ServiceBinding } from './server.js';
  */
 export interface ServiceEnvironment {
   seed: SeedConfig;
+  /** Its settings. Clients of other services are made from them with `createServiceClient`, which sends `SERVICE_SECRET`. */
   env: NodeJS.ProcessEnv;
   logger: Logger;
   /** The address of another service. */

@@ -21,6 +21,8 @@ export interface TelemetryOptions {
   /** `service.name` unless `OTEL_SERVICE_NAME` says otherwise (`pinstack-gateway`, `pinstack-users`). */
   serviceName: string;
   instrumentations: Instrumentation[];
+  /** Processors that see every span before it is exported, such as the gateway's scrubbing of query text. */
+  spanProcessors?: SpanProcessor[];
 }
 
 /** Longest a shutdown waits for the last spans to reach the collector. */
@@ -63,7 +65,7 @@ export function startTelemetry(options: TelemetryOptions): void {
   sdk = new NodeSDK({
     serviceName,
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName, [ATTR_SERVICE_VERSION]: packageVersion() }),
-    spanProcessors: [new BaggageAttributes(), new BatchSpanProcessor(new OTLPTraceExporter())],
+    spanProcessors: [new BaggageAttributes(), ...(options.spanProcessors ?? []), new BatchSpanProcessor(new OTLPTraceExporter())],
     ...(process.env.OTEL_TRACES_SAMPLER ? {} : { sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(samplingRatio()) }) }),
     instrumentations: options.instrumentations,
   });

@@ -1,3 +1,5 @@
+import { weakSecretProblem } from './secret-strength.js';
+
 /**
  * Settings that the auth service signs access tokens with and the gateway
  * verifies them with. They must agree, so both read them from here.
@@ -21,6 +23,17 @@ export interface TokenConfig {
   /** Whether `JWT_ISSUER` and `JWT_AUDIENCE` were set, rather than left at their development defaults. */
   issuerAndAudienceSet: boolean;
 }
+
+/**
+ * The access-token claim that binds a token to one account, not just to an
+ * id: the account's creation time, as an RFC 3339 string with milliseconds
+ * (`2026-11-01T09:30:00.123Z`). `sub` and this claim together name one
+ * account for ever: should an id ever be given out again (a store restored or
+ * restarted empty), the new account was created at another time and the
+ * gateway refuses the old token for it. The gateway requires the claim and
+ * compares it with the account's `created_at` wherever it loads the account.
+ */
+export const ACCOUNT_CREATED_AT_CLAIM = 'account_created_at';
 
 export const SIGNING_ALGORITHMS = ['HS256', 'ES256', 'RS256'] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
@@ -60,6 +73,8 @@ export function productionTokenProblem(config: TokenConfig, usesSecret: boolean)
   if (usesSecret && config.usingDevelopmentSecret) {
     return 'NODE_ENV=production needs JWT_SECRET: the development secret is public and would let anyone sign tokens.';
   }
+  const weak = usesSecret ? weakSecretProblem('JWT_SECRET', config.secret) : undefined;
+  if (weak) return weak;
   if (!config.issuerAndAudienceSet) {
     return 'NODE_ENV=production needs JWT_ISSUER and JWT_AUDIENCE, so that tokens issued for another deployment are refused.';
   }

@@ -1,3 +1,4 @@
+import { newId } from '../common/ids.js';
 import type {
   ListNotificationsQuery,
   NewNotification,
@@ -64,7 +65,9 @@ export class MemoryNotificationRepository implements NotificationRepository {
 
   #store(notification: NewNotification): NotificationRecord {
     const sequence = ++this.#lastSequence;
-    const record: NotificationRecord = { ...notification, id: `ntf_${sequence}`, sequence };
+    // The sequence orders the store and its cursors; the id is random (`newId`),
+    // so it neither repeats after a restart nor lets one recipient guess another's.
+    const record: NotificationRecord = { ...notification, id: newId('ntf', notification.createdAt), sequence };
     this.#byId.set(record.id, record);
     let inbox = this.#inboxes.get(record.recipientId);
     if (!inbox) {

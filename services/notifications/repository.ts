@@ -8,7 +8,7 @@ import type { NotificationKind } from '../../generated/proto/pinstack/notificati
 
 /** A stored notification. `createdAt` is in epoch milliseconds. */
 export interface NotificationRecord {
-  /** `ntf_<sequence>`. */
+  /** `ntf_<UUIDv7>` (`newId`): random, time-ordered, never given out twice. */
   readonly id: string;
   /**
    * Position in the order notifications were stored, growing by one each

@@ -1,5 +1,5 @@
 import { DEFAULT_IDEMPOTENCY_KEY_TTL_MS, ExpiringKeys } from '../common/idempotency.js';
-import { seededPostId } from '../common/seed-config.js';
+import { newId } from '../common/ids.js';
 import { indexAfter, mergeNewestFirst } from './merge.js';
 import {
   compareNewestFirst,
@@ -12,8 +12,6 @@ import {
   type PostRepository,
 } from './repository.js';
 import type { PostSeed } from './seed.js';
-
-const POST_ID = /^pst_(\d+)$/;
 
 export { DEFAULT_IDEMPOTENCY_KEY_TTL_MS };
 
@@ -39,7 +37,6 @@ export class MemoryPostRepository implements PostRepository {
    */
   readonly #byIdempotencyKey: ExpiringKeys<PostRecord>;
   readonly #now: () => number;
-  #nextNumber = 1;
 
   constructor(seed: PostSeed = { posts: [], likes: [] }, options: MemoryPostRepositoryOptions = {}) {
     this.#byIdempotencyKey = new ExpiringKeys(options.idempotencyKeyTtlMs ?? DEFAULT_IDEMPOTENCY_KEY_TTL_MS);
@@ -49,8 +46,6 @@ export class MemoryPostRepository implements PostRepository {
       const list = this.#byAuthor.get(post.authorId);
       if (list) list.push(post);
       else this.#byAuthor.set(post.authorId, [post]);
-      const number = POST_ID.exec(post.id);
-      if (number) this.#nextNumber = Math.max(this.#nextNumber, Number(number[1]) + 1);
     }
     // Sorting each author's list once here is what keeps every later read sort-free.
     for (const list of this.#byAuthor.values()) list.sort(compareNewestFirst);
@@ -96,7 +91,9 @@ export class MemoryPostRepository implements PostRepository {
     this.#byIdempotencyKey.dropExpired(now);
     const earlier = keyed === undefined ? undefined : this.#byIdempotencyKey.get(keyed, now);
     if (earlier) return { post: earlier, created: false };
-    const record: PostRecord = { id: seededPostId(this.#nextNumber++), ...post };
+    // Random and time-ordered (`newId`): never a seeded `pst_<n>`, never an id
+    // given out before a restart, and no hint of how many posts there are.
+    const record: PostRecord = { id: newId('pst', post.createdAt), ...post };
     if (keyed !== undefined) this.#byIdempotencyKey.set(keyed, record, now);
     this.#posts.set(record.id, record);
     const list = this.#byAuthor.get(record.authorId);

@@ -6,6 +6,7 @@
 
 /** A stored post. `createdAt` is in epoch milliseconds. */
 export interface PostRecord {
+  /** `pst_<n>` for seeded posts; `pst_<UUIDv7>` (`newId`) for posts created at run time. */
   readonly id: string;
   readonly authorId: string;
   readonly title: string;
@@ -77,7 +78,9 @@ export interface PostRepository {
 /**
  * The order of every post listing: newest first, and among posts created in
  * the same millisecond the greater id first, so that the order is total and a
- * cursor never skips or repeats a post. Negative when `a` comes first.
+ * cursor never skips or repeats a post. Ids only break ties: they are not in
+ * creation order within a millisecond (run-time ids are random there, see
+ * `newId`), nor across seeded and run-time ids. Negative when `a` comes first.
  */
 export function compareNewestFirst(a: PostPosition, b: PostPosition): number {
   if (a.createdAt !== b.createdAt) return b.createdAt - a.createdAt;

@@ -45,6 +45,11 @@ const DETAILS = [
  * few accounts post a lot and most post a little, and which accounts are
  * prolific is shuffled so it is not simply `usr_1`. Each post gets about
  * `likesPerPost` likes from distinct users other than its author.
+ *
+ * Readable ids on purpose: the seed is demo data recreated identically at
+ * every start, so `pst_7` is the same post each time. Posts created at run
+ * time get `pst_<UUIDv7>` (services/common/ids.ts), never digits alone, so
+ * they cannot collide with these.
  */
 export function seedPosts(config: SeedConfig): PostSeed {
   if (config.users === 0 || config.posts === 0) return { posts: [], likes: [] };

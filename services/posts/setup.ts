@@ -1,5 +1,5 @@
 import { NotificationsServiceService } from '../../generated/proto/pinstack/notifications/v1/notifications.js';
-import { createUnaryClient } from '../common/client.js';
+import { createServiceClient } from '../common/client.js';
 import { idempotencyKeyTtlMs } from '../common/idempotency.js';
 import type { ServiceEnvironment, ServiceSetup } from '../common/setup.js';
 import { notificationsLikeNotifier } from './like-notifier.js';
@@ -12,7 +12,7 @@ export function setupPostsService({ seed, env, logger, address }: ServiceEnviron
   const data = seedPosts(seed);
   const repository = new MemoryPostRepository(data, { idempotencyKeyTtlMs: idempotencyKeyTtlMs(env) });
   logger.info({ posts: data.posts.length, likes: data.likes.length }, 'seeded posts');
-  const notifications = createUnaryClient(NotificationsServiceService, address('notifications'));
+  const notifications = createServiceClient(NotificationsServiceService, address('notifications'), env);
   const notifier = notificationsLikeNotifier(notifications.api, { logger });
   return {
     services: [createPostsService({ repository, notifier })],

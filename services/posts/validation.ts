@@ -1,5 +1,6 @@
 import type { CreatePostRequest } from '../../generated/proto/pinstack/posts/v1/posts.js';
 import { invalidArgument } from '../common/errors.js';
+import { hasHiddenControl, hasHiddenControlMultiline, hasVisibleCharacter } from '../common/user-text.js';
 import type { NewPost } from './repository.js';
 
 /** Most ids one batch call may name; the gateway's loaders batch below it. */
@@ -41,9 +42,14 @@ export function validateNewPost(request: CreatePostRequest): Omit<NewPost, 'crea
   if (codePoints(title) > TITLE_MAX_LENGTH) {
     throw invalidArgument('title', `title must be at most ${TITLE_MAX_LENGTH} characters`);
   }
+  if (hasHiddenControl(title)) throw invalidArgument('title', 'title must not contain control or text-direction characters');
+  if (!hasVisibleCharacter(title)) throw invalidArgument('title', 'title must contain a visible character');
   const description = request.description.trim();
   if (codePoints(description) > DESCRIPTION_MAX_LENGTH) {
     throw invalidArgument('description', `description must be at most ${DESCRIPTION_MAX_LENGTH} characters`);
+  }
+  if (hasHiddenControlMultiline(description)) {
+    throw invalidArgument('description', 'description must not contain control or text-direction characters');
   }
   const imageUrl = request.imageUrl.trim();
   if (imageUrl === '') throw invalidArgument('image_url', 'image_url is required');

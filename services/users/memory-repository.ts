@@ -1,3 +1,4 @@
+import { newId } from '../common/ids.js';
 import { PrefixIndex } from './prefix-index.js';
 import {
   SearchRank,
@@ -23,16 +24,18 @@ export class MemoryUsersRepository implements UsersRepository {
    * ("ada love") still finds "Ada Lovelace".
    */
   readonly #displayNameWords = new PrefixIndex();
-  #nextNumber = 1;
 
-  /** `initial` users keep their ids; users created later are numbered after the highest of them. */
+  /**
+   * `initial` users keep their ids. Users created later get a random,
+   * time-ordered id (`newId`), never one of these nor one given out before a
+   * restart.
+   */
   constructor(initial: Iterable<UserRecord> = []) {
     for (const user of initial) {
-      if (this.#idByUsername.has(user.username.toLowerCase()) || this.#idByEmail.has(user.email)) {
+      if (this.#idByUsername.has(user.username.toLowerCase()) || this.#idByEmail.has(user.email) || this.#byId.has(user.id)) {
         throw new Error(`duplicate seeded user ${user.id}`);
       }
       this.#insert({ ...user });
-      this.#nextNumber = Math.max(this.#nextNumber, userNumber(user.id) + 1);
     }
   }
 
@@ -49,7 +52,7 @@ export class MemoryUsersRepository implements UsersRepository {
     // Both checks and the insert run without an await between them, so they are atomic.
     if (this.#idByUsername.has(user.username.toLowerCase())) return { ok: false, conflict: 'username' };
     if (this.#idByEmail.has(user.email.toLowerCase())) return { ok: false, conflict: 'email' };
-    const record: UserRecord = { ...user, email: user.email.toLowerCase(), id: `usr_${this.#nextNumber++}` };
+    const record: UserRecord = { ...user, email: user.email.toLowerCase(), id: newId('usr', user.createdAt.getTime()) };
     this.#insert(record);
     return { ok: true, user: copy(record) };
   }
@@ -92,7 +95,11 @@ export class MemoryUsersRepository implements UsersRepository {
   }
 }
 
-/** Orders `usr_9` before `usr_10`: by the number, as ids are given out. */
+/**
+ * Orders users by when their ids were given out: seeded ids by their number
+ * (`usr_9` before `usr_10`), then ids made at run time, which sort as strings
+ * by creation time (see `newId`).
+ */
 export function compareUserIds(a: string, b: string): number {
   return userNumber(a) - userNumber(b) || (a < b ? -1 : a > b ? 1 : 0);
 }

@@ -1,6 +1,10 @@
 /** A stored user profile. */
 export interface UserRecord {
-  /** `usr_<n>`, assigned by the repository in creation order. */
+  /**
+   * Assigned by the repository: `usr_<n>` for the seeded demo users, and for
+   * users created at run time `usr_<UUIDv7>` (`newId`), random and never
+   * given out twice, so that an id names one account for ever.
+   */
   id: string;
   username: string;
   displayName: string;

@@ -42,6 +42,13 @@ const STREAM = 0x75736572;
  * The seeded users `usr_1` … `usr_<config.users>`: the same on every start for
  * the same config. They signed up in id order across the 90 days before
  * `config.epoch`, each with a unique username that passes the username rules.
+ *
+ * Their ids stay readable and sequential on purpose, unlike the random ids of
+ * accounts made at run time: every start recreates the very same accounts
+ * (same e-mail, password and creation time), so `usr_5` after a restart is the
+ * account `usr_5` was before it, and a token issued for it may go on acting
+ * for it. Run-time ids are `usr_<UUIDv7>` (services/common/ids.ts), never
+ * digits alone, so they cannot collide with these.
  */
 export function seedUsers(config: SeedConfig): UserRecord[] {
   const random = createRandom(config.seed ^ STREAM);

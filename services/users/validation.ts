@@ -1,4 +1,5 @@
 import { invalidArgument } from '../common/errors.js';
+import { hasHiddenControl, hasHiddenControlMultiline, hasVisibleCharacter } from '../common/user-text.js';
 
 /**
  * The rules a profile's fields follow. Each function returns the value to
@@ -16,7 +17,6 @@ export const EMAIL_MAX_LENGTH = 254;
 // Deliberately loose: one @, no spaces, a dot in the domain. Whether an address
 // really receives mail is for a confirmation e-mail to find out, not a pattern.
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/u;
-const CONTROL_CHARACTERS = /\p{Cc}/u;
 
 export function checkUsername(value: string, field = 'username'): string {
   const username = value.trim();
@@ -41,7 +41,8 @@ export function checkDisplayName(value: string, field = 'display_name'): string 
   if (length < 1 || length > DISPLAY_NAME_MAX_LENGTH) {
     throw invalidArgument(field, `${field} must be 1 to ${DISPLAY_NAME_MAX_LENGTH} characters`);
   }
-  if (CONTROL_CHARACTERS.test(displayName)) throw invalidArgument(field, `${field} must not contain control characters`);
+  if (hasHiddenControl(displayName)) throw invalidArgument(field, `${field} must not contain control or text-direction characters`);
+  if (!hasVisibleCharacter(displayName)) throw invalidArgument(field, `${field} must contain a visible character`);
   return displayName;
 }
 
@@ -51,6 +52,7 @@ export function checkBio(value: string, field = 'bio'): string {
   if (characterCount(bio) > BIO_MAX_LENGTH) {
     throw invalidArgument(field, `${field} must be at most ${BIO_MAX_LENGTH} characters`);
   }
+  if (hasHiddenControlMultiline(bio)) throw invalidArgument(field, `${field} must not contain control or text-direction characters`);
   return bio;
 }
 

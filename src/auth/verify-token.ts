@@ -1,12 +1,18 @@
 import { GraphQLError } from 'graphql';
 import { errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import type { TokenConfig } from '../../services/common/token-config.js';
+import { ACCOUNT_CREATED_AT_CLAIM, type TokenConfig } from '../../services/common/token-config.js';
 import { GatewayErrorCode } from '../errors.js';
 import { KeySetUnavailableError, RemoteKeySet } from './remote-key-set.js';
 import type { Viewer } from './viewer.js';
 
 /** Longest Authorization header accepted; longer ones are refused before any parsing. */
 const MAX_AUTHORIZATION_LENGTH = 8_192;
+
+/** What a user id or a role may be, to be passed to the services in gRPC metadata: printable ASCII, at most 128 characters. */
+const CLAIM_VALUE = /^[\x21-\x7E]{1,128}$/;
+
+/** The most roles one token may carry. */
+const MAX_ROLES = 32;
 
 /** Seconds of clock skew between issuer and gateway tolerated on `exp`, `nbf` and `iat`. */
 export const CLOCK_TOLERANCE_SECONDS = 5;
@@ -61,8 +67,10 @@ export interface TokenVerifierOptions {
 
 /**
  * Verifies access tokens: the signature (HS256 with the shared secret, or
- * ES256/RS256 against the issuer's JWKS), the issuer, the audience, and
- * `exp`/`nbf` with a small tolerance.
+ * ES256/RS256 against the issuer's JWKS), the issuer, the audience,
+ * `exp`/`nbf` with a small tolerance, and that the token names its account
+ * by id and creation time. Whether that account still exists, and is the one
+ * created then, is for the permission rules (`hasAccount`), which load it.
  */
 export class TokenVerifier {
   readonly #config: TokenConfig;
@@ -103,7 +111,7 @@ export class TokenVerifier {
         algorithms: this.#algorithms,
         issuer: this.#config.issuer,
         audience: this.#config.audience,
-        requiredClaims: ['sub', 'exp', 'iat'],
+        requiredClaims: ['sub', 'exp', 'iat', ACCOUNT_CREATED_AT_CLAIM],
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
         currentDate: new Date(this.#now()),
       };
@@ -111,9 +119,19 @@ export class TokenVerifier {
       const { payload } =
         typeof this.#key === 'function' ? await jwtVerify(token, this.#key, options) : await jwtVerify(token, this.#key, options);
       if (typeof payload.sub !== 'string' || payload.sub === '') throw new InvalidTokenError('The access token names no user.');
+      // Claims travel on to the services as gRPC metadata, which takes printable ASCII only: a
+      // validly signed token from an identity provider could still carry anything.
+      if (!CLAIM_VALUE.test(payload.sub)) throw new InvalidTokenError('The access token names a user id the services cannot take.');
+      const roles = stringList(payload.roles);
+      if (roles.length > MAX_ROLES || !roles.every((role) => CLAIM_VALUE.test(role) && !role.includes(','))) {
+        throw new InvalidTokenError('The access token carries roles the services cannot take.');
+      }
+      const accountCreatedAt = instant(payload[ACCOUNT_CREATED_AT_CLAIM]);
+      if (accountCreatedAt === undefined) throw new InvalidTokenError('The access token names no account.');
       return {
         id: payload.sub,
-        roles: stringList(payload.roles),
+        accountCreatedAt,
+        roles,
         scopes: typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [],
       };
     } catch (error) {
@@ -126,6 +144,14 @@ export class TokenVerifier {
       throw new InvalidTokenError('The access token is invalid.');
     }
   }
+}
+
+/** Ms since the epoch of an RFC 3339 time as the auth service writes it (`toISOString`), or undefined. */
+function instant(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const ms = Date.parse(value);
+  // Only the exact form the issuer writes: a loose parse would let two spellings name one time.
+  return Number.isFinite(ms) && new Date(ms).toISOString() === value ? ms : undefined;
 }
 
 function stringList(value: unknown): string[] {

@@ -9,6 +9,19 @@ export interface GatewayConfig {
   production: boolean;
   host: string;
   port: number;
+  /**
+   * `ADMIN_HOST`: interface of the operational listener (`/healthz`, `/readyz`,
+   * `/metrics`). Loopback unless set, in production too: what it serves (sign-in
+   * counts, RPC names, the services behind the gateway) is for probes and
+   * Prometheus, never for clients.
+   */
+  adminHost: string;
+  /**
+   * `ADMIN_PORT`: port of the operational listener, 9464 by default (the port
+   * Prometheus exporters of OpenTelemetry use, as the services' `METRICS_ADDR`
+   * does in compose); 0 takes a free port, and is the default when `PORT` is 0.
+   */
+  adminPort: number;
   /** Where each upstream service is dialled. */
   serviceAddresses: Record<ServiceName, string>;
   /** Longest deadline one RPC attempt may get, in milliseconds (`RPC_TIMEOUT_MS`); the request budget may cut it shorter. */
@@ -27,6 +40,12 @@ export interface GatewayConfig {
   /** How long requests in flight may finish after SIGTERM (`SHUTDOWN_GRACE_MS`) before their connections are cut. */
   shutdownGraceMs: number;
   logLevel: string;
+  /**
+   * `LOG_VARIABLES=true`: each request's log line carries its GraphQL variables,
+   * redacted (what the schema marks `@sensitive`, and names like `password`)
+   * and capped at a few KB. Off by default: variables are the client's data.
+   */
+  logVariables: boolean;
   /** Where shared state lives (`REDIS_*`); null runs on in-memory stand-ins, one per process. */
   redis: RedisSettings | null;
   /** Lifetime of a cached profile (`PROFILE_CACHE_TTL_SECONDS`); 0 turns the profile cache off. */
@@ -62,6 +81,8 @@ export interface DemandControlSettings {
   maxAliases: number;
   /** `MAX_DIRECTIVES`: directives in one operation, its fragments included. */
   maxDirectives: number;
+  /** `MAX_ROOT_FIELDS`: fields at the root of one operation, each alias counting. */
+  maxRootFields: number;
   /** `MAX_TOKENS`: lexical tokens in one document; parsing stops past it. */
   maxTokens: number;
   /** `MAX_QUERY_CHARACTERS`: the longest query text, sent or registered as a persisted query. */
@@ -147,6 +168,12 @@ export interface RateLimitSettings {
   signedIn: RateLimit;
   /** `RATE_LIMIT_LOGIN`: `login` attempts per client IP. */
   login: RateLimit;
+  /** `RATE_LIMIT_REGISTER`: `register` attempts per client IP, each field of an operation counting once. */
+  register: RateLimit;
+  /** `RATE_LIMIT_REFRESH`: `refreshToken` and `logout` attempts per client IP. */
+  refresh: RateLimit;
+  /** `RATE_LIMIT_SIGNED_IN_PER_IP`: requests per client IP however many viewers sign in from it. */
+  signedInPerIp: RateLimit;
   /** `RATE_LIMIT_COST_ANONYMOUS`: estimated operation cost per client IP, for requests without a token. */
   costAnonymous: RateLimit;
   /** `RATE_LIMIT_COST_SIGNED_IN`: estimated operation cost per viewer id. */
@@ -197,10 +224,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     string
   >;
   const origins = (env.CORS_ORIGINS ?? (production ? '' : '*')).trim();
+  const port = integer(env, 'PORT', 4000, 0, 65_535);
   return {
     production,
     host: env.HOST?.trim() || '127.0.0.1',
-    port: integer(env, 'PORT', 4000, 0, 65_535),
+    port,
+    ...adminListener(env, port),
     serviceAddresses,
     rpcTimeoutMs: integer(env, 'RPC_TIMEOUT_MS', 2_000, 1, 600_000),
     resilience: resilienceSettings(env),
@@ -210,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1_000_000, 1_000, 100_000_000),
     corsOrigins: origins === '*' ? '*' : origins.split(',').map((origin) => origin.trim()).filter(Boolean),
     logLevel: env.LOG_LEVEL?.trim() || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    logVariables: oneOf(env, 'LOG_VARIABLES', ['true', 'false'] as const, 'false') === 'true',
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     redis: redisSettings(env),
     profileCacheTtlSeconds: integer(env, 'PROFILE_CACHE_TTL_SECONDS', 30, 0, 86_400),
@@ -217,6 +247,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       anonymous: rateLimit(env, 'RATE_LIMIT_ANONYMOUS', { points: 600, durationSeconds: 60 }),
       signedIn: rateLimit(env, 'RATE_LIMIT_SIGNED_IN', { points: 1_200, durationSeconds: 60 }),
       login: rateLimit(env, 'RATE_LIMIT_LOGIN', { points: 20, durationSeconds: 300 }),
+      register: rateLimit(env, 'RATE_LIMIT_REGISTER', { points: 10, durationSeconds: 3_600 }),
+      refresh: rateLimit(env, 'RATE_LIMIT_REFRESH', { points: 60, durationSeconds: 300 }),
+      signedInPerIp: rateLimit(env, 'RATE_LIMIT_SIGNED_IN_PER_IP', { points: 6_000, durationSeconds: 60 }),
       costAnonymous: rateLimit(env, 'RATE_LIMIT_COST_ANONYMOUS', { points: 20_000, durationSeconds: 60 }),
       costSignedIn: rateLimit(env, 'RATE_LIMIT_COST_SIGNED_IN', { points: 100_000, durationSeconds: 60 }),
       failMode: oneOf(env, 'RATE_LIMIT_FAIL', ['open', 'closed'] as const, 'open'),
@@ -228,6 +261,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   };
 }
 
+/** `ADMIN_HOST` and `ADMIN_PORT`, the operational listener, apart from the public one on `port`. */
+function adminListener(env: NodeJS.ProcessEnv, port: number): Pick<GatewayConfig, 'adminHost' | 'adminPort'> {
+  // A gateway on a free port (tests, several replicas on one machine) cannot
+  // share one fixed operational port with the others, so it takes a free one too.
+  const adminPort = integer(env, 'ADMIN_PORT', port === 0 ? 0 : DEFAULT_ADMIN_PORT, 0, 65_535);
+  if (adminPort !== 0 && adminPort === port) throw new ConfigError(`ADMIN_PORT must differ from PORT (both are ${port}).`);
+  return { adminHost: env.ADMIN_HOST?.trim() || '127.0.0.1', adminPort };
+}
+
+/** The operational listener's port when `ADMIN_PORT` is unset: the OpenTelemetry Prometheus exporter's. */
+const DEFAULT_ADMIN_PORT = 9_464;
+
 function demandControlSettings(env: NodeJS.ProcessEnv): DemandControlSettings {
   const maxDepth = integer(env, 'MAX_QUERY_DEPTH', 10, 1, 1_000);
   return {
@@ -238,6 +283,7 @@ function demandControlSettings(env: NodeJS.ProcessEnv): DemandControlSettings {
     maxIntrospectionDepth: integer(env, 'MAX_INTROSPECTION_DEPTH', Math.max(15, maxDepth), maxDepth, 1_000),
     maxAliases: integer(env, 'MAX_ALIASES', 15, 0, 100_000),
     maxDirectives: integer(env, 'MAX_DIRECTIVES', 50, 0, 100_000),
+    maxRootFields: integer(env, 'MAX_ROOT_FIELDS', 10, 1, 100_000),
     maxTokens: integer(env, 'MAX_TOKENS', 1_000, 10, 1_000_000),
     maxQueryCharacters: integer(env, 'MAX_QUERY_CHARACTERS', 20_000, 100, 100_000_000),
     maxRpcsPerRequest: integer(env, 'MAX_RPCS_PER_REQUEST', 100, 1, 1_000_000),

@@ -1,7 +1,7 @@
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
-import type { GraphQLError, ValidationContext, ValidationRule } from 'graphql';
+import { Kind, type GraphQLError, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
 import type { DemandControlSettings } from '../config/index.js';
 import { OperationLimitExceededError, type StructuralLimit } from '../errors.js';
 
@@ -41,7 +41,39 @@ export function structuralLimitRules(settings: DemandControlSettings, onRefusal:
     maxDepthRule({ ...options('introspectionDepth', settings.maxIntrospectionDepth), ignoreIntrospection: false, flattenFragments: true }),
     maxAliasesRule(options('aliases', settings.maxAliases)),
     maxDirectivesRule(options('directives', settings.maxDirectives)),
+    maxRootFieldsRule(settings.maxRootFields, onRefusal),
   ];
+}
+
+/**
+ * At most `max` fields at the root of an operation, fragments included and
+ * each alias counting: every root field is a separate piece of work (thirty
+ * aliased `register` fields are thirty accounts), and none of graphql-armor's
+ * limits counts them. Fields merged under one response key count once.
+ */
+function maxRootFieldsRule(max: number, onRefusal: OnRefusal): ValidationRule {
+  return (context) => ({
+    OperationDefinition(operation) {
+      const keys = new Set<string>();
+      collectRootKeys(context, operation.selectionSet, keys, new Set());
+      if (keys.size <= max) return;
+      onRefusal('rootFields');
+      context.reportError(structuralLimitError('rootFields', max, keys.size));
+    },
+  });
+}
+
+function collectRootKeys(context: ValidationContext, selectionSet: SelectionSetNode, keys: Set<string>, seen: Set<string>): void {
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) keys.add(selection.alias?.value ?? selection.name.value);
+    else if (selection.kind === Kind.INLINE_FRAGMENT) collectRootKeys(context, selection.selectionSet, keys, seen);
+    else if (!seen.has(selection.name.value)) {
+      // Each fragment once: validation refuses cycles, and a fragment spread twice adds no new keys.
+      seen.add(selection.name.value);
+      const fragment = context.getFragment(selection.name.value);
+      if (fragment) collectRootKeys(context, fragment.selectionSet, keys, seen);
+    }
+  }
 }
 
 const messages: Record<StructuralLimit, (max: number) => string> = {
@@ -49,6 +81,7 @@ const messages: Record<StructuralLimit, (max: number) => string> = {
   introspectionDepth: (max) => `The introspection query nests deeper than ${max} levels.`,
   aliases: (max) => `The operation uses more than ${max} aliases.`,
   directives: (max) => `The operation uses more than ${max} directives.`,
+  rootFields: (max) => `The operation asks for more than ${max} fields at its root.`,
   tokens: (max) => `The document has more than ${max} tokens.`,
   characters: (max) => `The query is longer than ${max} characters.`,
 };

@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GatewayError, GatewayErrorCode } from '../errors.js';
+import { REQUEST_ID_HEADER } from '../telemetry/http-metrics.js';
 import type { Logger } from '../telemetry/logger.js';
 
 /**
@@ -11,14 +12,16 @@ export function errorLoggingPlugin(logger: Logger): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
-        async didEncounterErrors({ errors, operationName }) {
+        async didEncounterErrors({ errors, operationName, request }) {
+          // The request id is what a client can quote, and what finds this line.
+          const requestId = request.http?.headers.get(REQUEST_ID_HEADER) ?? undefined;
           for (const error of errors) {
             const original = error.originalError;
             const code = original instanceof GatewayError ? original.code : error.extensions.code;
             if (code === GatewayErrorCode.InternalServerError || code === undefined) {
-              logger.error({ err: original ?? error, path: error.path, operationName }, 'internal error in a GraphQL request');
+              logger.error({ err: original ?? error, path: error.path, operationName, requestId }, 'internal error in a GraphQL request');
             } else if (code === GatewayErrorCode.ServiceUnavailable) {
-              logger.warn({ err: original ?? error, path: error.path, operationName }, error.message);
+              logger.warn({ err: original ?? error, path: error.path, operationName, requestId }, error.message);
             }
           }
         },

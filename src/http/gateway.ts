@@ -4,15 +4,15 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
-import express, { type ErrorRequestHandler } from 'express';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import express, { type ErrorRequestHandler, type Request } from 'express';
+import { createServer, type IncomingMessage, type Server, type ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { identityMetadata } from '../../services/common/identity.js';
 import { TokenVerifier } from '../auth/verify-token.js';
 import type { Viewer } from '../auth/viewer.js';
-import type { GatewayConfig } from '../config/index.js';
+import type { GatewayConfig, OverloadSettings } from '../config/index.js';
 import type { GatewayContext } from '../context.js';
-import { formatGatewayError, GatewayErrorCode } from '../errors.js';
+import { formatGatewayError, GatewayErrorCode, InternalServerError } from '../errors.js';
 import { createServiceApis } from '../grpc/service-apis.js';
 import { closeServiceClients, createServiceClients, type ServiceClients } from '../grpc/service-clients.js';
 import { createLoaders } from '../loaders/index.js';
@@ -23,14 +23,16 @@ import { boundedDocumentStore, createDemandControl } from '../demand-control/ind
 import { GatewayMetrics } from '../telemetry/metrics.js';
 import { createGatewayLogger, type Logger } from '../telemetry/logger.js';
 import { telemetryPlugin } from '../telemetry/graphql-plugin.js';
-import { httpTelemetry } from '../telemetry/http-metrics.js';
+import { httpTelemetry, REQUEST_ID_HEADER } from '../telemetry/http-metrics.js';
 import { graphqlOperationSpan } from '../telemetry/tracing.js';
 import { DegradedErrors, degradedErrorsPlugin } from './degraded-errors.js';
 import { answerClientErrors } from './client-errors.js';
 import { errorLoggingPlugin } from './error-logging.js';
 import { requestErrorStatusPlugin } from './status-codes.js';
 import { refuseUnacceptable } from './not-acceptable.js';
-import { readiness, sharedStateChecks } from './readiness.js';
+import { noStoreForCredentials, securityHeaders, singleAuthorization } from './security-headers.js';
+import { readiness, sharedStateChecks, type ReadinessReport } from './readiness.js';
+import { DRAINING, operationalApp } from './admin.js';
 import { createSharedState } from '../cache/shared-state.js';
 import type { RedisConnection } from '../cache/redis.js';
 import { clientIp, rateLimitRequests, requestLimits } from '../rate-limit/middleware.js';
@@ -42,13 +44,22 @@ export interface Gateway {
   /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
   readonly url: string;
   readonly port: number;
+  /**
+   * The operational listener, e.g. `http://127.0.0.1:9464`: `/healthz`,
+   * `/readyz` and `/metrics` are there, not on the public port.
+   */
+  readonly adminUrl: string;
   readonly metrics: GatewayMetrics;
   readonly clients: ServiceClients;
   /** Each service's breaker, bulkhead and retry policy, shared by every request. */
   readonly policies: ServicePolicies;
   /** The connection to Redis for shared state, or null on the in-memory stand-ins. */
   readonly redis: RedisConnection | null;
-  /** Stops accepting requests, lets those in flight finish, then closes every channel. */
+  /**
+   * Stops accepting requests and lets those in flight finish, while the
+   * operational listener goes on answering (`/readyz` with 503 `draining`);
+   * then closes it and every channel.
+   */
   stop(): Promise<void>;
 }
 
@@ -65,8 +76,9 @@ export interface StartGatewayOptions {
 }
 
 /**
- * Starts the gateway: Apollo Server on Express at `/graphql`, plus `/healthz`,
- * `/readyz` and `/metrics`, over one gRPC channel per upstream service.
+ * Starts the gateway: Apollo Server on Express at `/graphql` on `HOST:PORT`,
+ * and `/healthz`, `/readyz` and `/metrics` on a listener of their own
+ * (`ADMIN_HOST:ADMIN_PORT`), over one gRPC channel per upstream service.
  */
 export async function startGateway(config: GatewayConfig, options: StartGatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createGatewayLogger(config.logLevel);
@@ -93,23 +105,17 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     return viewer;
   };
 
+  // Where the gateway is in its life: readiness fails from the moment it starts draining.
+  let phase: 'serving' | 'draining' | 'stopped' = 'serving';
+
   const app = express();
   app.disable('x-powered-by');
   // X-Forwarded-For sets req.ip only when it comes from a proxy TRUST_PROXY names.
   app.set('trust proxy', config.trustProxy);
-  // First, so that every response (probes, scrapes, refused bodies) is counted and carries a request id.
+  // First, so that every response (refused bodies, unknown paths) is counted and carries a request id.
   app.use(httpTelemetry(metrics));
-  const httpServer = createServer(
-    {
-      // Slow clients (a body sent a byte at a time) would each hold a connection and a place in flight.
-      headersTimeout: config.overload.headersTimeoutMs,
-      requestTimeout: config.overload.requestTimeoutMs,
-      keepAliveTimeout: config.overload.keepAliveTimeoutMs,
-      // Node checks those two timeouts only this often (30 s by default), so a slow request would live that much longer.
-      connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
-    },
-    app,
-  );
+  app.use(securityHeaders(config.production));
+  const httpServer = createServer(serverOptions(config.overload), app);
   answerClientErrors(httpServer);
 
   const schema = buildSchema();
@@ -156,32 +162,33 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       demand.plugin,
       degradedErrorsPlugin<GatewayContext>(config.production),
       errorLoggingPlugin(logger),
-      telemetryPlugin<GatewayContext>(metrics, logger),
+      telemetryPlugin<GatewayContext>(metrics, logger, { schema, logVariables: config.logVariables }),
       // GraphQL over HTTP: a refused document is 200 under application/json, 400 under application/graphql-response+json.
       requestErrorStatusPlugin<GatewayContext>(),
     ],
   });
   await apollo.start();
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/readyz', async (_req, res) => {
+  const ready = async (): Promise<ReadinessReport> => {
+    if (phase !== 'serving') return DRAINING;
     // Redis (and the limiter's writes to it) make the gateway unready only when
     // requests fail without them (rate limiting fails closed); otherwise they
     // are reported as degraded.
     const checks = sharedStateChecks(shared.redis, shared.rateLimits, config.rateLimits.failMode);
     // Overloaded (event loop or heap), the replica asks its load balancer for less traffic; /readyz itself is never shed.
-    const report = await readiness(clients, 1_000, { ...checks, load: overload.readinessCheck });
-    res.status(report.ready ? 200 : 503).json(report);
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+    return readiness(clients, 1_000, { ...checks, load: overload.readinessCheck });
+  };
+  // Probes and scrapes on a listener of their own, loopback by default: on the
+  // public port they would tell anyone the operations, RPCs, heap and services.
+  const adminServer = createServer(serverOptions(config.overload), operationalApp({ metrics, readiness: ready }));
+  answerClientErrors(adminServer);
+
   app.use(
     '/graphql',
     graphqlOperationSpan('/graphql'),
     cors(config.corsOrigins === '*' ? {} : { origin: config.corsOrigins }),
+    singleAuthorization,
+    noStoreForCredentials,
     // Before the rate limiter and the body parser, so that a shed request costs almost nothing;
     // after CORS (no I/O), so that browsers can read the 503. Fair by viewer, else by address.
     overload.shedRequests(async (req) => {
@@ -199,58 +206,116 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         // The request's time budget starts now; every RPC deadline is cut from what is left of it.
         const budgetEndsAt = Date.now() + config.resilience.requestBudgetMs;
         const viewer = await viewerOf(req);
-        const budget = demand.budget();
-        const services = createServiceApis(clients, {
-          budget,
-          policies,
-          budgetEndsAt,
-          rpcTimeoutMs: config.rpcTimeoutMs,
-          // Services act on this identity only because the service secret vouches for it.
-          metadata: identityMetadata(config.serviceSecret, viewer && { userId: viewer.id, roles: viewer.roles }),
-        });
-        return {
-          viewer,
-          signedIn: new Set<string>(),
-          services,
-          loaders: createLoaders(services, viewer, metrics.onLoaderBatch, budget),
-          degraded: new DegradedErrors(),
-          idempotencyKey: idempotencyKeyHeader(req.headers['idempotency-key']),
-          profiles: shared.profiles,
-          limits: requestLimits(shared.rateLimits, req),
-          budget,
-          payer: viewer ? { key: `user:${viewer.id}`, signedIn: true } : { key: `ip:${clientIp(req)}`, signedIn: false },
-        };
+        try {
+          return buildContext(req, viewer, budgetEndsAt);
+        } catch (error) {
+          // Apollo Server answers a failed context with a 500 and calls no plugin that could log it.
+          logger.error({ err: error, requestId: req.headers[REQUEST_ID_HEADER] }, 'context creation failed');
+          throw new InternalServerError(undefined, error);
+        }
       },
     }),
   );
-  app.use(jsonErrors);
+  app.use(jsonErrors(logger));
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.port, config.host, () => resolve());
-  });
+  /** The per-request state every resolver receives; see `GatewayContext`. */
+  function buildContext(req: Request, viewer: Viewer | null, budgetEndsAt: number): GatewayContext {
+    const budget = demand.budget();
+    const services = createServiceApis(clients, {
+      budget,
+      policies,
+      budgetEndsAt,
+      rpcTimeoutMs: config.rpcTimeoutMs,
+      // The service secret goes with every call, anonymous viewer or not: services refuse
+      // any call without it, and act on the viewer's identity only because it vouches for it.
+      metadata: identityMetadata(config.serviceSecret, viewer && { userId: viewer.id, roles: viewer.roles }),
+    });
+    return {
+      viewer,
+      signedIn: new Set<string>(),
+      services,
+      loaders: createLoaders(services, viewer, metrics.onLoaderBatch, budget),
+      degraded: new DegradedErrors(),
+      idempotencyKey: idempotencyKeyHeader(req.headers['idempotency-key']),
+      profiles: shared.profiles,
+      limits: requestLimits(shared.rateLimits, req),
+      budget,
+      payer: viewer ? { key: `user:${viewer.id}`, signedIn: true } : { key: `ip:${clientIp(req)}`, signedIn: false },
+    };
+  }
+
+  const release = async () => {
+    await closeHttp(httpServer);
+    await closeHttp(adminServer);
+    closeServiceClients(clients);
+    await shared.close();
+    overload.stop();
+  };
+  try {
+    await listen(httpServer, config.port, config.host, 'HOST, PORT');
+    // Second, so that /healthz (what a supervisor waits for) answers only once /graphql can.
+    await listen(adminServer, config.adminPort, config.adminHost, 'ADMIN_HOST, ADMIN_PORT');
+  } catch (error) {
+    await apollo.stop();
+    await release();
+    throw error;
+  }
   const { port } = httpServer.address() as AddressInfo;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const { port: adminPort } = adminServer.address() as AddressInfo;
+  // One shutdown, however many callers ask for it.
+  let stopped: Promise<void> | undefined;
 
   return {
-    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}/graphql`,
+    url: `${baseUrl(config.host, port)}/graphql`,
     port,
+    adminUrl: baseUrl(config.adminHost, adminPort),
     metrics,
     clients,
     policies,
     redis: shared.redis,
-    async stop() {
-      await apollo.stop();
-      await closeHttp(httpServer);
-      closeServiceClients(clients);
-      await shared.close();
-      overload.stop();
+    stop() {
+      stopped ??= (async () => {
+        // From here /readyz answers 503 while /healthz stays 200: Kubernetes takes
+        // the replica out of its endpoints but does not restart it mid-drain.
+        phase = 'draining';
+        // The drain plugin closes the public listener and waits for the requests in flight.
+        await apollo.stop();
+        await release();
+        phase = 'stopped';
+      })();
+      return stopped;
     },
   };
 }
 
 /** How often Node's HTTP server looks for requests past their headers or request timeout. */
 const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
+
+/** The timeouts of both listeners. */
+function serverOptions(overload: OverloadSettings): ServerOptions {
+  return {
+    // Slow clients (a body sent a byte at a time) would each hold a connection and a place in flight.
+    headersTimeout: overload.headersTimeoutMs,
+    requestTimeout: overload.requestTimeoutMs,
+    keepAliveTimeout: overload.keepAliveTimeoutMs,
+    // Node checks those two timeouts only this often (30 s by default), so a slow request would live that much longer.
+    connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
+  };
+}
+
+/** Listens on `host:port`; a failure names the settings that chose them (`settings`). */
+function listen(server: Server, port: number, host: string, settings: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error) => reject(new Error(`cannot listen on ${host}:${port} (${settings}): ${error.message}`, { cause: error })));
+    server.listen(port, host, () => resolve());
+  });
+}
+
+/** `http://host:port` as a client on this machine dials it: an unspecified IPv4 address means loopback. */
+function baseUrl(host: string, port: number): string {
+  const dial = host === '0.0.0.0' ? '127.0.0.1' : host;
+  return `http://${dial.includes(':') ? `[${dial}]` : dial}:${port}`;
+}
 
 /** The `Idempotency-Key` header's value, or null when absent or empty; a repeated header counts once. */
 function idempotencyKeyHeader(value: string | string[] | undefined): string | null {
@@ -259,18 +324,22 @@ function idempotencyKeyHeader(value: string | string[] | undefined): string | nu
 }
 
 /** Malformed or oversized bodies get a GraphQL-shaped JSON error instead of Express's HTML page. */
-const jsonErrors: ErrorRequestHandler = (error: { status?: number; type?: string }, _req, res, next) => {
-  if (res.headersSent) return next(error);
-  const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
-  const message =
-    error.type === 'entity.too.large'
-      ? 'The request body is too large.'
-      : status < 500
-        ? 'The request body is not valid JSON.'
-        : 'Something went wrong on our side.';
-  const code = status < 500 ? GatewayErrorCode.BadRequest : GatewayErrorCode.InternalServerError;
-  res.status(status).json({ errors: [{ message, extensions: { code } }] });
-};
+function jsonErrors(logger: Logger): ErrorRequestHandler {
+  return (error: { status?: number; type?: string }, req, res, next) => {
+    if (res.headersSent) return next(error);
+    const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
+    // A 500 here is a bug in a middleware: the log has its cause, the client only the request id to quote.
+    if (status >= 500) logger.error({ err: error, requestId: req.headers[REQUEST_ID_HEADER] }, 'internal error before GraphQL');
+    const message =
+      error.type === 'entity.too.large'
+        ? 'The request body is too large.'
+        : status < 500
+          ? 'The request body is not valid JSON.'
+          : 'Something went wrong on our side.';
+    const code = status < 500 ? GatewayErrorCode.BadRequest : GatewayErrorCode.InternalServerError;
+    res.status(status).json({ errors: [{ message, extensions: { code } }] });
+  };
+}
 
 function closeHttp(server: Server): Promise<void> {
   return new Promise((resolve) => {

@@ -1,6 +1,7 @@
 import { rule } from 'graphql-shield';
 import type { Post as PostMessage } from '../../generated/proto/pinstack/posts/v1/posts.js';
 import type { User as UserMessage } from '../../generated/proto/pinstack/users/v1/users.js';
+import type { Viewer } from '../auth/viewer.js';
 import type { GatewayContext } from '../context.js';
 import { CredentialRejectedError, ForbiddenError, GatewayError, InternalServerError, UnauthenticatedError } from '../errors.js';
 import { id as idRule } from '../validation/rules.js';
@@ -34,15 +35,28 @@ export const isAuthenticated = gatewayRule('isAuthenticated', 'contextual', (_pa
 );
 
 /**
- * The request carries a verified access token whose account still exists. A
- * token outlives a deleted account by up to its lifetime, so writes (which
+ * Whether `user` is the very account `viewer`'s token was issued for: the same
+ * id and the same creation time. The id alone would do while ids are never
+ * given out twice; the creation time makes it hold even if one were (a store
+ * restarted empty or restored), since a new account is created at another time.
+ */
+function isViewersAccount(viewer: Viewer, user: UserMessage): boolean {
+  return user.id === viewer.id && user.createdAt?.getTime() === viewer.accountCreatedAt;
+}
+
+/**
+ * The request carries a verified access token whose account still exists:
+ * the account it was issued for, not merely one with its id. A token
+ * outlives a deleted account by up to its lifetime, so `me` and writes (which
  * act as the account) check, at the cost of one batched lookup that `me` and
  * most payloads would make anyway.
  */
 export const hasAccount = gatewayRule('hasAccount', 'contextual', async (_parent, _args, context) => {
   if (!context.viewer) return signInNeeded();
   const user = await context.loaders.usersById.load(context.viewer.id);
-  return user ? true : new CredentialRejectedError('The account of this access token no longer exists.');
+  return user && isViewersAccount(context.viewer, user)
+    ? true
+    : new CredentialRejectedError('The account of this access token no longer exists.');
 });
 
 /** The viewer's token lists `role` in its `roles` claim. */
@@ -66,7 +80,7 @@ export function hasScope(scope: string) {
  * this request (the payload of `register` or `login`).
  */
 export const isSelf = gatewayRule<UserMessage>('isSelf', 'no_cache', (user, _args, context) => {
-  if (context.viewer?.id === user.id || context.signedIn.has(user.id)) return true;
+  if ((context.viewer && isViewersAccount(context.viewer, user)) || context.signedIn.has(user.id)) return true;
   return context.viewer ? new ForbiddenError('Only the account owner can see this.') : signInNeeded();
 });
 

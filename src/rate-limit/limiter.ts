@@ -5,7 +5,7 @@ import type { SharedStateMetrics } from '../cache/metrics.js';
 import type { Logger } from '../telemetry/logger.js';
 
 /** The classes of client a limit applies to. */
-export type LimitClass = 'anonymous' | 'signedIn' | 'login' | 'costAnonymous' | 'costSignedIn';
+export type LimitClass = 'anonymous' | 'signedIn' | 'signedInPerIp' | 'login' | 'register' | 'refresh' | 'costAnonymous' | 'costSignedIn';
 
 /** Where a client stands in its window, for `RateLimit-*` headers. */
 export interface LimitUsage {
@@ -56,7 +56,10 @@ export class RateLimits {
     const classes: [LimitClass, RateLimit][] = [
       ['anonymous', settings.anonymous],
       ['signedIn', settings.signedIn],
+      ['signedInPerIp', settings.signedInPerIp],
       ['login', settings.login],
+      ['register', settings.register],
+      ['refresh', settings.refresh],
       ['costAnonymous', settings.costAnonymous],
       ['costSignedIn', settings.costSignedIn],
     ];

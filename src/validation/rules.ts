@@ -1,4 +1,14 @@
 import { z } from 'zod';
+import { hasHiddenControl, hasHiddenControlMultiline, hasVisibleCharacter } from '../../services/common/user-text.js';
+
+/** One-line text a person writes: no control or text-direction characters, and something visible. */
+const oneLine = (schema: z.ZodString) =>
+  schema
+    .refine((value) => !hasHiddenControl(value), 'must not contain control or text-direction characters')
+    .refine(hasVisibleCharacter, 'must contain a visible character');
+
+/** Multi-line text a person writes: tabs and line breaks, but no other control or text-direction characters. */
+const multiLine = (schema: z.ZodString) => schema.refine((value) => !hasHiddenControlMultiline(value), 'must not contain control or text-direction characters');
 
 /**
  * Input rules the gateway enforces before calling any service. They mirror the
@@ -37,9 +47,9 @@ export const email = z.string().trim().max(254, 'must be at most 254 characters'
 
 export const password = z.string().min(8, 'must be at least 8 characters').max(128, 'must be at most 128 characters');
 
-export const displayName = z.string().trim().min(1, 'must not be empty').max(50, 'must be at most 50 characters');
+export const displayName = oneLine(z.string().trim().min(1, 'must not be empty').max(50, 'must be at most 50 characters'));
 
-export const bio = z.string().max(500, 'must be at most 500 characters');
+export const bio = multiLine(z.string().max(500, 'must be at most 500 characters'));
 
 /** An http(s) URL of up to 2,048 characters. */
 export const httpUrl = z
@@ -48,9 +58,9 @@ export const httpUrl = z
   .max(2_048, 'must be at most 2048 characters')
   .refine((value) => /^https?:\/\/[^\s/$.?#][^\s]*$/i.test(value) && URL.canParse(value), 'must be an http(s) URL');
 
-export const title = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+export const title = oneLine(z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'));
 
-export const description = z.string().max(5_000, 'must be at most 5000 characters');
+export const description = multiLine(z.string().max(5_000, 'must be at most 5000 characters'));
 
 export const searchQuery = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
 

@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { exportSPKI, importJWK, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
-import { tokenConfigFromEnv } from '../../services/common/token-config.js';
+import { ACCOUNT_CREATED_AT_CLAIM, tokenConfigFromEnv } from '../../services/common/token-config.js';
+import { seedUsers } from '../../services/users/seed.js';
 import { CLOCK_TOLERANCE_SECONDS } from '../../src/auth/verify-token.js';
 import { graphql, type GraphQLResponse } from '../support/graphql.js';
 import { startStack, TEST_SEED, type TestStack } from '../support/stack.js';
 
 const TOKENS = tokenConfigFromEnv({ NODE_ENV: 'test' });
 const VICTIM = 'usr_1';
+/** When the victim's account was created: what a genuine token for it carries. */
+const VICTIM_CREATED_AT = seedUsers(TEST_SEED)[0]!.createdAt.toISOString();
 const WRITE = `mutation { updateProfile(input: { bio: "taken over" }) { id bio } }`;
 
 function base64url(value: unknown): string {
@@ -23,6 +26,7 @@ function claims(now: number, overrides: JWTPayload = {}): JWTPayload {
     iat: now,
     exp: now + 300,
     jti: 'attack',
+    [ACCOUNT_CREATED_AT_CLAIM]: VICTIM_CREATED_AT,
     roles: ['user', 'admin'],
     scope: 'read write',
     ...overrides,
@@ -152,6 +156,30 @@ const ATTACKS: Attack[] = [
     status: 401,
     code: 'UNAUTHENTICATED',
     message: /no longer exists/,
+  },
+  {
+    // What a token issued before a restart would be, were ids ever given out again.
+    name: 'a genuine signature for the victim\'s id but an account created at another time',
+    gateway: 'hs256',
+    send: async (stack, now) =>
+      withToken(await signHs256(claims(now, { [ACCOUNT_CREATED_AT_CLAIM]: '2026-11-20T08:00:00.000Z' }), TOKENS.secret))(stack),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+    message: /no longer exists/,
+  },
+  {
+    name: 'a genuine signature without the account claim',
+    gateway: 'hs256',
+    send: async (stack, now) => withToken(await signHs256(claims(now, { [ACCOUNT_CREATED_AT_CLAIM]: undefined }), TOKENS.secret))(stack),
+    status: 401,
+    code: 'UNAUTHENTICATED',
+  },
+  {
+    name: 'a genuine signature whose account claim is not a time',
+    gateway: 'hs256',
+    send: async (stack, now) => withToken(await signHs256(claims(now, { [ACCOUNT_CREATED_AT_CLAIM]: 1_793_000_000 }), TOKENS.secret))(stack),
+    status: 401,
+    code: 'UNAUTHENTICATED',
   },
   {
     name: 'a spent refresh token used again',

@@ -119,6 +119,8 @@ describe('services accept an identity only from the gateway', () => {
   let posts: UnaryClient<typeof PostsServiceService>;
   let notifications: UnaryClient<typeof NotificationsServiceService>;
   const secret = serviceIdentityFromEnv({ NODE_ENV: 'test' }).secret;
+  // Every call to a service carries the service credential; these name no user, as the gateway does for an anonymous viewer.
+  const asService = () => ({ metadata: identityMetadata(secret, null) });
 
   before(async () => {
     stack = await startStack();
@@ -137,15 +139,15 @@ describe('services accept an identity only from the gateway', () => {
     forged.set(IDENTITY_METADATA.userId, 'usr_1');
     forged.set(IDENTITY_METADATA.roles, 'admin');
     forged.set(IDENTITY_METADATA.secret, 'a-guess-at-the-service-secret');
-    const { posts: [post] } = await posts.api.batchListPostsByAuthor({ requests: [{ authorId: 'usr_5', pageSize: 1, pageToken: '' }] }).then((r) => r.pages[0]!);
+    const { posts: [post] } = await posts.api.batchListPostsByAuthor({ requests: [{ authorId: 'usr_5', pageSize: 1, pageToken: '' }] }, asService()).then((r) => r.pages[0]!);
     assert.ok(post);
     await assertRpcError(posts.api.deletePost({ id: post.id, actorId: 'usr_1', actorIsAdmin: true }, { metadata: forged }), status.UNAUTHENTICATED);
-    assert.equal((await posts.api.batchGetPosts({ ids: [post.id] })).posts.length, 1);
+    assert.equal((await posts.api.batchGetPosts({ ids: [post.id] }, asService())).posts.length, 1);
   });
 
   it('a write naming no verified user is UNAUTHENTICATED, even with the right fields', async () => {
     await assertRpcError(
-      posts.api.createPost({ authorId: 'usr_1', title: 'Sneaked in', description: '', imageUrl: 'https://img.example/x.jpg' }),
+      posts.api.createPost({ authorId: 'usr_1', title: 'Sneaked in', description: '', imageUrl: 'https://img.example/x.jpg' }, asService()),
       status.UNAUTHENTICATED,
     );
   });
@@ -160,11 +162,11 @@ describe('services accept an identity only from the gateway', () => {
   });
 
   it('admin rights come from the verified roles, not from the request', async () => {
-    const { posts: [post] } = await posts.api.batchListPostsByAuthor({ requests: [{ authorId: 'usr_6', pageSize: 1, pageToken: '' }] }).then((r) => r.pages[0]!);
+    const { posts: [post] } = await posts.api.batchListPostsByAuthor({ requests: [{ authorId: 'usr_6', pageSize: 1, pageToken: '' }] }, asService()).then((r) => r.pages[0]!);
     assert.ok(post);
     const asAlice = identityMetadata(secret, { userId: 'usr_1', roles: ['user'] });
     await assertRpcError(posts.api.deletePost({ id: post.id, actorId: 'usr_1', actorIsAdmin: true }, { metadata: asAlice }), status.PERMISSION_DENIED);
-    assert.equal((await posts.api.batchGetPosts({ ids: [post.id] })).posts.length, 1);
+    assert.equal((await posts.api.batchGetPosts({ ids: [post.id] }, asService())).posts.length, 1);
   });
 
   it('the verified owner may write', async () => {

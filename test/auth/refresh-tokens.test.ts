@@ -78,10 +78,12 @@ describe('refresh tokens through the gateway', () => {
     assert.deepEqual(errorCodes(empty), ['BAD_USER_INPUT']);
   });
 
-  it('access tokens carry sub, iss, aud, iat, exp, jti, roles and scope, and last 15 minutes by default', async () => {
+  it('access tokens carry sub, account_created_at, iss, aud, iat, exp, jti, roles and scope, and last 15 minutes by default', async () => {
     const { accessToken } = await signIn('user5@example.com');
     const claims = JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(claims).sort(), ['aud', 'exp', 'iat', 'iss', 'jti', 'roles', 'scope', 'sub']);
+    assert.deepEqual(Object.keys(claims).sort(), ['account_created_at', 'aud', 'exp', 'iat', 'iss', 'jti', 'roles', 'scope', 'sub']);
+    const user = await graphql<{ user: { createdAt: string } }>(stack.url, `{ user(id: "usr_5") { createdAt } }`);
+    assert.equal(claims.account_created_at, user.data?.user.createdAt, 'bound to the account by its creation time');
     assert.equal((claims.exp as number) - (claims.iat as number), 900);
     assert.deepEqual(claims.roles, ['user']);
     assert.equal(claims.scope, 'read write');

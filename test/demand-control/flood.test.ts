@@ -26,8 +26,8 @@ function answerKey(response: GraphQLResponse): string {
 const count = (counts: Map<string, number>, key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
 
 /** The status of the gateway's `/healthz`, its body read so that the connection is free again. */
-async function healthz(graphqlUrl: string): Promise<number> {
-  const response = await fetch(route(graphqlUrl, '/healthz'));
+async function healthz(stack: TestStack): Promise<number> {
+  const response = await fetch(route(stack, '/healthz'));
   await response.body?.cancel();
   return response.status;
 }
@@ -78,7 +78,7 @@ describe('a flood of the most expensive allowed query, with the cost budget out 
 
     const health: number[] = [];
     const healthChecks = (async () => {
-      while (flooding) health.push(await healthz(stack.url));
+      while (flooding) health.push(await healthz(stack));
     })();
 
     await Promise.all([floodDone, normalClient, healthChecks]);
@@ -105,9 +105,9 @@ describe('a flood of the most expensive allowed query, with the cost budget out 
     const shedByShare = (shedReasons.get('cost-in-flight') ?? 0) + (shedReasons.get('client-in-flight') ?? 0);
     assert.ok(shedByShare > 0, 'overload protection shed some of the flood');
     assert.ok(health.length > 0 && health.every((status) => status === 200), `/healthz answered ${JSON.stringify(health)}`);
-    assert.equal(await healthz(stack.url), 200);
+    assert.equal(await healthz(stack), 200);
     // Exactly 0: every admitted request, served or shed, was released once, and its cost given back.
-    const metrics = await scrape(stack.url);
+    const metrics = await scrape(stack);
     assert.equal(metrics.get('gateway_requests_in_flight'), 0);
     assert.equal(metrics.get('gateway_cost_in_flight'), 0);
   });

@@ -9,7 +9,7 @@ import { startStack, type TestStack } from '../support/stack.js';
 const RSS_GROWTH_BOUND = 150 * 2 ** 20;
 
 async function healthy(gateway: Gateway): Promise<boolean> {
-  const response = await fetch(gateway.url.replace(/\/graphql$/, '/healthz'));
+  const response = await fetch(`${gateway.adminUrl}/healthz`);
   return response.status === 200;
 }
 

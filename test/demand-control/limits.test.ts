@@ -14,7 +14,7 @@ const FOLLOWERS_50 = '{ user(id: "usr_1") { id followers(first: 50) { edges { no
 
 /** A sample of a metric on `gateway`'s /metrics, 0 when absent. */
 async function metric(gateway: Gateway, name: string, labels: Record<string, string> = {}): Promise<number> {
-  return sampleOf(await scrape(gateway.url), name, labels);
+  return sampleOf(await scrape(gateway), name, labels);
 }
 
 type CostExtensions = { cost?: { estimated: number; limit: number; rpcs: number; items: number; budget?: { remaining: number } } };

@@ -75,7 +75,7 @@ for (const mode of MODES) {
     });
 
     it('is still healthy afterwards: /healthz answers 200 and an ordinary query gets its data', async () => {
-      const health = await fetch(stack.url.replace(/\/graphql$/, '/healthz'), { signal: AbortSignal.timeout(HANG_MS) });
+      const health = await fetch(`${stack.adminUrl}/healthz`, { signal: AbortSignal.timeout(HANG_MS) });
       assert.equal(health.status, 200);
       const response = await graphql<{ user: { id: string; username: string } }>(stack.url, '{ user(id: "usr_1") { id username } }');
       assert.equal(response.status, 200);

@@ -47,7 +47,7 @@ describe('in-flight limits', () => {
     try {
       const inFlight = [0, 1, 2].map((i) => graphql(stack.url, USER, { token: tokens[i], variables: { id: `usr_${10 + i}` } }));
       await held.arrived(3);
-      assert.equal((await scrape(stack.url)).get('gateway_requests_in_flight'), 3);
+      assert.equal((await scrape(stack)).get('gateway_requests_in_flight'), 3);
 
       const calls = stack.totalCalls();
       // Within its own share of two, but the replica is full and this client already has one in flight.
@@ -64,7 +64,7 @@ describe('in-flight limits', () => {
       for (const response of await Promise.all(inFlight)) assertAnswered(response);
       assertAnswered(await graphql(stack.url, USER, { token: tokens[4], variables: { id: 'usr_22' } }));
 
-      const metrics = await scrape(stack.url);
+      const metrics = await scrape(stack);
       // Exactly 0: each answered request emitted both 'finish' and 'close', and was released once.
       assert.equal(metrics.get('gateway_requests_in_flight'), 0);
       assert.equal(metrics.get('gateway_load_shed_total{reason="in-flight"}'), 2);
@@ -75,7 +75,7 @@ describe('in-flight limits', () => {
   });
 
   it('a client with MAX_IN_FLIGHT_PER_CLIENT in flight is shed while another client is still admitted', async () => {
-    const before = (await scrape(stack.url)).get('gateway_load_shed_total{reason="client-in-flight"}') ?? 0;
+    const before = (await scrape(stack)).get('gateway_load_shed_total{reason="client-in-flight"}') ?? 0;
     const held = holdCalls();
     stack.setFault('users', held.fault);
     try {
@@ -93,7 +93,7 @@ describe('in-flight limits', () => {
       held.open();
       for (const response of await Promise.all([...flooding, fair])) assertAnswered(response);
 
-      const metrics = await scrape(stack.url);
+      const metrics = await scrape(stack);
       assert.equal(metrics.get('gateway_load_shed_total{reason="client-in-flight"}'), before + 1);
       assert.equal(metrics.get('gateway_requests_in_flight'), 0);
     } finally {
@@ -132,7 +132,7 @@ describe('in-flight limits', () => {
       await held.arrived(3);
       hangUp.abort();
       await assert.rejects(leaving);
-      await waitUntil('the gateway to see the client leave', async () => (await scrape(stack.url)).get('gateway_requests_in_flight') === 2);
+      await waitUntil('the gateway to see the client leave', async () => (await scrape(stack)).get('gateway_requests_in_flight') === 2);
 
       // The freed place takes a new request while the other two are still held.
       const next = graphql(stack.url, USER, { token: tokens[3], variables: { id: 'usr_53' } });

@@ -8,7 +8,7 @@ import { route, scrape, SettableLoad, startGatewayWithLoad } from './support.js'
 const USER = 'query($id: ID!) { user(id: $id) { id username } }';
 
 async function readyz(gateway: Gateway): Promise<{ status: number; body: { ready: boolean; failing: string[] } }> {
-  const response = await fetch(route(gateway.url, '/readyz'));
+  const response = await fetch(route(gateway, '/readyz'));
   return { status: response.status, body: (await response.json()) as { ready: boolean; failing: string[] } };
 }
 
@@ -41,7 +41,7 @@ describe('shedding for event loop delay and heap', () => {
       assert.equal(unready.status, 503);
       assert.deepEqual(unready.body.failing, ['load']);
       // Liveness is another matter: a busy replica must not be restarted.
-      assert.equal((await fetch(route(gateway.url, '/healthz'))).status, 200);
+      assert.equal((await fetch(route(gateway, '/healthz'))).status, 200);
     } finally {
       load.current = { eventLoopDelayMs: 5, heapUsedPercent: 10 };
     }
@@ -82,7 +82,7 @@ describe('shedding for event loop delay and heap', () => {
 
   it('/metrics counts shed requests by reason and shows the load the shedder sees', async () => {
     const series = ['gateway_load_shed_total{reason="event-loop"}', 'gateway_load_shed_total{reason="heap"}'];
-    const before = await scrape(gateway.url);
+    const before = await scrape(gateway);
     let during: Map<string, number>;
     try {
       load.current = { eventLoopDelayMs: 300, heapUsedPercent: 40 };
@@ -90,7 +90,7 @@ describe('shedding for event loop delay and heap', () => {
       // Under its limit, the delay only shows; the heap sheds.
       load.current = { eventLoopDelayMs: 150, heapUsedPercent: 92.5 };
       assert.equal((await graphql(gateway.url, USER, { variables: { id: 'usr_3' } })).status, 503);
-      during = await scrape(gateway.url);
+      during = await scrape(gateway);
     } finally {
       load.current = { eventLoopDelayMs: 0, heapUsedPercent: 10 };
     }

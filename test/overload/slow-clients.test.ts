@@ -32,7 +32,7 @@ describe('HTTP server timeouts against slow clients', () => {
     const other = await graphql(stack.url, '{ user(id: "usr_2") { id } }');
     assert.equal(other.status, 200);
     assert.equal(other.errors, undefined);
-    assert.equal((await fetch(route(stack.url, '/healthz'))).status, 200);
+    assert.equal((await fetch(route(stack, '/healthz'))).status, 200);
 
     const answer = await drip.answered;
     assert.equal(answer.status, 408);
@@ -41,7 +41,7 @@ describe('HTTP server timeouts against slow clients', () => {
       errors: [{ message: 'The request took too long to arrive.', extensions: { code: 'BAD_REQUEST' } }],
     });
     // Its place in flight is given back once the server's side of the connection closes too.
-    await waitUntil('the slow request to leave the in-flight count', async () => (await scrape(stack.url)).get('gateway_requests_in_flight') === 0);
+    await waitUntil('the slow request to leave the in-flight count', async () => (await scrape(stack)).get('gateway_requests_in_flight') === 0);
   });
 
   it('headers that never finish are cut with 408 after HTTP_HEADERS_TIMEOUT_MS', BOUND, async () => {
@@ -54,7 +54,7 @@ describe('HTTP server timeouts against slow clients', () => {
 
   it('responses announce HTTP_KEEP_ALIVE_TIMEOUT_MS as the keep-alive timeout', async () => {
     const keepAlive = await new Promise<string | undefined>((resolve, reject) => {
-      const req = request(route(stack.url, '/healthz'), { agent: false, headers: { connection: 'keep-alive' } }, (res) => {
+      const req = request(stack.url, { method: 'POST', agent: false, headers: { connection: 'keep-alive', 'content-type': 'application/json' } }, (res) => {
         res.resume();
         res.once('end', () => {
           req.destroy();
@@ -62,7 +62,7 @@ describe('HTTP server timeouts against slow clients', () => {
         });
       });
       req.once('error', reject);
-      req.end();
+      req.end(BODY);
     });
     assert.equal(keepAlive, 'timeout=7');
   });

@@ -66,8 +66,8 @@ async function until(what: string, condition: () => Promise<boolean>): Promise<v
   }
 }
 
-async function metricValue(gatewayUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(gatewayUrl.replace(/\/graphql$/, '/metrics'))).text();
+async function metricValue(gateway: { adminUrl: string }, name: string): Promise<number> {
+  const text = await (await fetch(`${gateway.adminUrl}/metrics`)).text();
   const line = text.split('\n').find((candidate) => candidate.startsWith(`${name} `));
   return line ? Number(line.slice(name.length + 1)) : 0;
 }
@@ -181,9 +181,9 @@ describe('the persisted-query store in Redis, bounded in bytes', { skip }, () =>
         const first = await postJson(url, { extensions: persisted(queries[0]!) });
         assert.deepEqual(first.errors?.map((error) => error.extensions?.code), ['PERSISTED_QUERY_NOT_FOUND']);
       }
-      const evicted = (await metricValue(stack.url, 'gateway_persisted_query_evictions_total')) + (await metricValue(second.url, 'gateway_persisted_query_evictions_total'));
+      const evicted = (await metricValue(stack, 'gateway_persisted_query_evictions_total')) + (await metricValue(second, 'gateway_persisted_query_evictions_total'));
       assert.equal(evicted, queries.length - state.entries, 'every registration not held was counted as evicted');
-      assert.ok((await metricValue(stack.url, 'gateway_persisted_query_bytes')) <= maxBytes);
+      assert.ok((await metricValue(stack, 'gateway_persisted_query_bytes')) <= maxBytes);
     });
   });
 });
@@ -217,8 +217,8 @@ describe('with Redis short of memory (maxmemory, noeviction)', { skip: await ser
     await redis?.kill();
   });
 
-  const readyz = async (url: string) => {
-    const response = await fetch(url.replace(/\/graphql$/, '/readyz'));
+  const readyz = async (gateway: { adminUrl: string }) => {
+    const response = await fetch(`${gateway.adminUrl}/readyz`);
     return { status: response.status, body: (await response.json()) as unknown };
   };
 
@@ -257,17 +257,17 @@ describe('with Redis short of memory (maxmemory, noeviction)', { skip: await ser
     assert.equal(over.status, 429);
     assert.deepEqual(over.errors?.map((error) => error.extensions?.code), ['RATE_LIMITED']);
 
-    assert.equal(await metricValue(stack.url, 'gateway_rate_limit_errors_total{class="anonymous",outcome="allowed"}'), 0);
-    assert.equal(await metricValue(stack.url, 'gateway_cache_write_errors_total{cache="persisted_query",operation="set"}'), 0);
+    assert.equal(await metricValue(stack, 'gateway_rate_limit_errors_total{class="anonymous",outcome="allowed"}'), 0);
+    assert.equal(await metricValue(stack, 'gateway_cache_write_errors_total{cache="persisted_query",operation="set"}'), 0);
     const state = await held(redis.url, prefix);
     assert.ok(state.counter <= 2_000_000, JSON.stringify(state));
-    assert.deepEqual(await readyz(stack.url), { status: 200, body: { ready: true, failing: [], degraded: [] } });
+    assert.deepEqual(await readyz(stack), { status: 200, body: { ready: true, failing: [], degraded: [] } });
   });
 
   it('when Redis is full anyway, /readyz says so: degraded while rate limiting fails open, failing while it fails closed', async () => {
     assert.ok(lastRegistered, 'runs after the flood, which registered the query it reads back');
     await fillRedis();
-    assert.deepEqual(await readyz(stack.url), { status: 200, body: { ready: true, failing: [], degraded: ['redis'] } });
+    assert.deepEqual(await readyz(stack), { status: 200, body: { ready: true, failing: [], degraded: ['redis'] } });
 
     // Over its limit, yet let through: the limiter cannot count it and fails open.
     const through = await postJson(stack.url, { query: `{ user(id: "usr_1") { id } }` });
@@ -281,13 +281,13 @@ describe('with Redis short of memory (maxmemory, noeviction)', { skip: await ser
     const registered = await postJson(stack.url, { query: unstored, extensions: persisted(unstored) });
     assert.deepEqual(registered.data, { user: { id: 'usr_1' } });
     const writeErrors = 'gateway_cache_write_errors_total{cache="persisted_query",operation="set"}';
-    await until('the refused write to be counted', async () => (await metricValue(stack.url, writeErrors)) === 1);
+    await until('the refused write to be counted', async () => (await metricValue(stack, writeErrors)) === 1);
     assert.deepEqual(await held(redis.url, prefix), books, 'the books are as they were');
-    assert.deepEqual(await readyz(stack.url), { status: 200, body: { ready: true, failing: [], degraded: ['redis', 'rate-limits'] } });
+    assert.deepEqual(await readyz(stack), { status: 200, body: { ready: true, failing: [], degraded: ['redis', 'rate-limits'] } });
 
     const refused = await postJson(failClosed.url, { query: `{ user(id: "usr_1") { id } }` });
     assert.equal(refused.status, 503);
     assert.deepEqual(refused.errors?.map((error) => error.extensions?.code), ['SERVICE_UNAVAILABLE']);
-    assert.deepEqual(await readyz(failClosed.url), { status: 503, body: { ready: false, failing: ['redis', 'rate-limits'], degraded: [] } });
+    assert.deepEqual(await readyz(failClosed), { status: 503, body: { ready: false, failing: ['redis', 'rate-limits'], degraded: [] } });
   });
 });

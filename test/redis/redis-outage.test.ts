@@ -103,7 +103,7 @@ describe('when Redis goes away', { skip: await serverMissing() }, () => {
   });
 
   it('errors of the store are counted, as are hits and misses', async () => {
-    const text = await (await fetch(stack.url.replace('/graphql', '/metrics'))).text();
+    const text = await (await fetch(`${stack.adminUrl}/metrics`)).text();
     for (const result of ['hit', 'miss', 'error']) {
       assert.match(text, new RegExp(`gateway_cache_lookups_total\\{cache="profile",result="${result}"\\} [1-9]`));
     }

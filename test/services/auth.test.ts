@@ -17,10 +17,11 @@ import { LoginThrottle } from '../../services/auth/login-throttle.js';
 import { hashRefreshToken, INVALID_REFRESH_TOKEN_MESSAGE, REFRESH_TOKEN_TTL_MS } from '../../services/auth/tokens.js';
 import { createUnaryClient, type UnaryClient } from '../../services/common/client.js';
 import { FIELD_VIOLATION_METADATA_KEY } from '../../services/common/errors.js';
+import { RUN_TIME_ID } from '../../services/common/ids.js';
 import { DEFAULT_IDEMPOTENCY_KEY_TTL_MS } from '../../services/common/idempotency.js';
 import { DEFAULT_SEED, type SeedConfig } from '../../services/common/seed-config.js';
 import { startServer, type RunningServer } from '../../services/common/server.js';
-import { tokenConfigFromEnv } from '../../services/common/token-config.js';
+import { ACCOUNT_CREATED_AT_CLAIM, tokenConfigFromEnv } from '../../services/common/token-config.js';
 import { MemoryUsersRepository } from '../../services/users/memory-repository.js';
 import { seedUsers } from '../../services/users/seed.js';
 import { createUsersService } from '../../services/users/service.js';
@@ -144,7 +145,7 @@ describe('AuthService', () => {
         password: 'correct horse battery',
         displayName: 'New Pinner',
       });
-      assert.equal(registered.userId, `usr_${SEED.users + 1}`);
+      assert.match(registered.userId, RUN_TIME_ID, 'a random id, never the next seeded number');
       assert.equal(usersServer.callCount('CreateUser'), calls + 1);
 
       const { users: profiles } = await users.api.batchGetUsers({ ids: [registered.userId] });
@@ -154,6 +155,7 @@ describe('AuthService', () => {
       );
       const { payload } = await jwtVerify(registered.tokens!.accessToken, KEY, { issuer: TOKENS.issuer, audience: TOKENS.audience });
       assert.equal(payload.sub, registered.userId);
+      assert.equal(payload[ACCOUNT_CREATED_AT_CLAIM], profiles[0]!.createdAt!.toISOString(), 'the token is bound to this account');
 
       const signedIn = await auth.api.login({ email: 'new.pinner@example.com', password: 'correct horse battery' });
       assert.equal(signedIn.userId, registered.userId);
@@ -387,9 +389,10 @@ describe('refresh-token storage', () => {
     const repository = new MemoryRefreshTokensRepository();
     const issuedAt = new Date('2026-11-01T00:00:00.000Z');
     const expiresAt = new Date(issuedAt.getTime() + REFRESH_TOKEN_TTL_MS);
-    await repository.insert({ tokenHash: 'a', userId: 'usr_1', familyId: 'f1', issuedAt, expiresAt });
-    await repository.insert({ tokenHash: 'b', userId: 'usr_1', familyId: 'f1', issuedAt, expiresAt });
-    await repository.insert({ tokenHash: 'c', userId: 'usr_1', familyId: 'f2', issuedAt, expiresAt });
+    const accountCreatedAt = new Date('2026-10-01T00:00:00.000Z');
+    await repository.insert({ tokenHash: 'a', userId: 'usr_1', accountCreatedAt, familyId: 'f1', issuedAt, expiresAt });
+    await repository.insert({ tokenHash: 'b', userId: 'usr_1', accountCreatedAt, familyId: 'f1', issuedAt, expiresAt });
+    await repository.insert({ tokenHash: 'c', userId: 'usr_1', accountCreatedAt, familyId: 'f2', issuedAt, expiresAt });
 
     assert.equal(await repository.markUsed('a', issuedAt), true);
     assert.equal(await repository.markUsed('a', issuedAt), false);

@@ -12,6 +12,7 @@ import { MemoryNotificationRepository } from '../../services/notifications/memor
 import { SEEDED_PER_ACCOUNT, SEEDED_UNREAD_PER_ACCOUNT, seedNotifications } from '../../services/notifications/seed.js';
 import { createNotificationsService } from '../../services/notifications/service.js';
 import { seedPosts } from '../../services/posts/seed.js';
+import { RUN_TIME_ID, idTime } from '../../services/common/ids.js';
 import { assertRpcError } from '../support/rpc.js';
 
 const { NOTIFICATION_KIND_FOLLOW: FOLLOW, NOTIFICATION_KIND_LIKE: LIKE, NOTIFICATION_KIND_UNSPECIFIED: UNSPECIFIED } =
@@ -54,9 +55,11 @@ describe('notifications service', () => {
     });
   }
 
-  it('creates an unread notification with an ntf_ id and the time it was made', async () => {
+  it('creates an unread notification with a random ntf_ id and the time it was made', async () => {
     const { notification } = await client.api.createNotification({ recipientId: 'usr_new', kind: FOLLOW, actorId: 'usr_2', postId: '' });
-    assert.match(notification!.id, /^ntf_\d+$/);
+    assert.match(notification!.id, RUN_TIME_ID);
+    assert.ok(notification!.id.startsWith('ntf_'));
+    assert.equal(idTime(notification!.id), notification!.createdAt!.getTime(), 'the id tells the time it was made');
     assert.equal(notification!.read, false);
     assert.deepEqual(notification!.createdAt, new Date(clock));
     assert.deepEqual((await list('usr_new', 10)).notifications, [notification]);

@@ -17,6 +17,7 @@ import { DEFAULT_IDEMPOTENCY_KEY_TTL_MS, MemoryPostRepository } from '../../serv
 import type { PostRecord } from '../../services/posts/repository.js';
 import { seedPosts, type PostSeed } from '../../services/posts/seed.js';
 import { createPostsService } from '../../services/posts/service.js';
+import { RUN_TIME_ID, idTime } from '../../services/common/ids.js';
 import { assertRpcError } from '../support/rpc.js';
 
 const BASE = Date.parse('2026-10-01T00:00:00.000Z');
@@ -54,10 +55,13 @@ interface PostsFixture {
 
 async function startPosts(seed: PostSeed, notifier?: LikeNotifier): Promise<PostsFixture> {
   const repository = new MemoryPostRepository(seed);
+  // An hour after the seeded posts, moving one millisecond per post as a real
+  // clock would: posts made in one millisecond have no order but their ids'.
+  let clock = BASE + 3_600_000;
   const server = await startServer({
     name: 'posts',
     address: '127.0.0.1:0',
-    services: [createPostsService({ repository, notifier, now: () => BASE + 3_600_000 })],
+    services: [createPostsService({ repository, notifier, now: () => clock++ })],
   });
   const client = createUnaryClient(PostsServiceService, server.address);
   return {
@@ -209,6 +213,10 @@ describe('posts service: writing', () => {
     ['title', 'a blank title', { ...valid, title: '   ' }],
     ['title', 'a title of 201 characters', { ...valid, title: 'x'.repeat(201) }],
     ['description', 'a description of 5,001 characters', { ...valid, description: 'x'.repeat(5_001) }],
+    ['title', 'a NUL in the title', { ...valid, title: 'a\u0000b' }],
+    ['title', 'a right-to-left override in the title', { ...valid, title: 'invoice\u202Egnp.exe' }],
+    ['title', 'a title of zero-width spaces only', { ...valid, title: '\u200B\u200B' }],
+    ['description', 'a bidirectional isolate in the description', { ...valid, description: 'line\n\u2067hidden' }],
     ['image_url', 'no image URL', { ...valid, imageUrl: '' }],
     ['image_url', 'an ftp image URL', { ...valid, imageUrl: 'ftp://images.pinstack.dev/pins/1.jpg' }],
     ['image_url', 'an image URL that is not a URL', { ...valid, imageUrl: 'not a url' }],
@@ -241,9 +249,9 @@ describe('posts service: writing', () => {
     const { post } = await fixture.client.api.createPost({ ...valid, title: '  Fresh pin  ', description: ' Notes ' });
     assert.equal(post!.title, 'Fresh pin');
     assert.equal(post!.description, 'Notes');
-    assert.match(post!.id, /^pst_\d+$/);
-    assert.ok(Number(post!.id.slice(4)) > 30, 'new ids come after the seeded ones');
-    assert.deepEqual(post!.createdAt, new Date(BASE + 3_600_000));
+    assert.match(post!.id, RUN_TIME_ID, 'a random, time-ordered id, never a seeded pst_<n>');
+    assert.ok(post!.createdAt!.getTime() >= BASE + 3_600_000);
+    assert.equal(idTime(post!.id), post!.createdAt!.getTime(), 'the id tells the time the post was made');
 
     const { pages } = await fixture.client.api.batchListPostsByAuthor({ requests: [{ authorId: 'usr_1', pageSize: 1, pageToken: '' }] });
     assert.equal(pages[0]!.posts[0]!.id, post!.id);

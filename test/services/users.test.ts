@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { UsersServiceService } from '../../generated/proto/pinstack/users/v1/users.js';
 import { createUnaryClient, type UnaryClient } from '../../services/common/client.js';
+import { RUN_TIME_ID, idTime } from '../../services/common/ids.js';
 import { DEFAULT_SEED, type SeedConfig } from '../../services/common/seed-config.js';
 import { startServer, type RunningServer } from '../../services/common/server.js';
 import { MemoryUsersRepository } from '../../services/users/memory-repository.js';
@@ -67,10 +68,13 @@ describe('UsersService', () => {
   });
 
   describe('CreateUser', () => {
-    it('numbers a new user after the seeded ones and stores trimmed fields', async () => {
+    it('gives a new user a random id that tells its creation time, never a seeded one, and stores trimmed fields', async () => {
       const { user } = await client.api.createUser({ username: ' new_maker ', email: ' New.Maker@Example.com', displayName: '  New Maker ' });
+      assert.match(user!.id, RUN_TIME_ID);
+      assert.ok(user!.id.startsWith('usr_'));
+      assert.equal(idTime(user!.id), NOW.getTime());
       assert.deepEqual(user, {
-        id: 'usr_51',
+        id: user!.id,
         username: 'new_maker',
         displayName: 'New Maker',
         bio: '',
@@ -78,8 +82,9 @@ describe('UsersService', () => {
         email: 'new.maker@example.com',
         createdAt: NOW,
       });
-      const { users } = await client.api.batchGetUsers({ ids: ['usr_51'] });
+      const { users } = await client.api.batchGetUsers({ ids: [user!.id] });
       assert.deepEqual(users, [user]);
+      assert.deepEqual((await client.api.batchGetUsers({ ids: ['usr_51'] })).users, [], 'no user is numbered after the seeded ones');
     });
 
     it('a taken username is ALREADY_EXISTS on username, whatever its case', async () => {
@@ -112,6 +117,8 @@ describe('UsersService', () => {
         [{ displayName: '   ' }, 'display_name'],
         [{ displayName: 'x'.repeat(51) }, 'display_name'],
         [{ displayName: 'bell\u0007' }, 'display_name'],
+        [{ displayName: 'left\u202Eright' }, 'display_name'],
+        [{ displayName: '\u3164\u200B' }, 'display_name'],
       ] as const;
       for (const [change, field] of cases) {
         await assertRpcError(client.api.createUser({ ...valid, ...change }), status.INVALID_ARGUMENT, field);

@@ -171,10 +171,35 @@ export const HOSTILE_REQUESTS: readonly HostileRequest[] = [
     send: (url) => post(url, query(`{ ${Array.from({ length: 16 }, (_, i) => `a${i}: user(id: "usr_1") { id }`).join(' ')} }`)),
   },
   {
-    shape: '15 aliases of `user { posts(first: 100) }` (aliases allowed, cost 6,030)',
+    shape: '15 aliases of `posts(first: 100)` in one user (aliases allowed, cost 6,016)',
     expected: refused(400, 'OPERATION_TOO_EXPENSIVE', 'cost'),
     refusedBeforeExecution: true,
-    send: (url) => post(url, query(aliasedPosts(15))),
+    send: (url) =>
+      post(
+        url,
+        query(`{ user(id: "usr_1") { ${Array.from({ length: 15 }, (_, i) => `p${i}: posts(first: 100) { edges { node { id title likesCount author { id } } } }`).join(' ')} } }`),
+      ),
+  },
+  {
+    shape: '11 root fields (`user` under 11 aliases)',
+    expected: refused(400, 'OPERATION_LIMIT_EXCEEDED', 'rootFields'),
+    refusedBeforeExecution: true,
+    send: (url) => post(url, query(`{ ${Array.from({ length: 11 }, (_, i) => `u${i}: user(id: "usr_${i + 1}") { id }`).join(' ')} }`)),
+  },
+  {
+    shape: '30 aliased `register` mutations in one request',
+    expected: refused(400, 'OPERATION_LIMIT_EXCEEDED', 'aliases'),
+    refusedBeforeExecution: true,
+    send: (url) =>
+      post(
+        url,
+        query(
+          `mutation { ${Array.from(
+            { length: 30 },
+            (_, i) => `r${i}: register(input: { username: "spam${i}", email: "spam${i}@example.com", password: "password-${i}", displayName: "Spam" }) { accessToken }`,
+          ).join(' ')} }`,
+        ),
+      ),
   },
   {
     shape: 'fragment fan-out: fragments spreading lists into lists',

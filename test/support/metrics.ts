@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
+import type { Gateway } from '../../src/http/gateway.js';
 
-/** The URL of another route on the gateway that serves `graphqlUrl`. */
-export function route(graphqlUrl: string, path: '/healthz' | '/readyz' | '/metrics'): string {
-  return graphqlUrl.replace(/\/graphql$/, path);
+/** Anything that knows a gateway's operational listener: a `Gateway`, or a `TestStack` for its main one. */
+export type OperationalListener = Pick<Gateway, 'adminUrl'>;
+
+/** The URL of an operational endpoint of `gateway`, on its own listener (not the GraphQL port). */
+export function route(gateway: OperationalListener, path: '/healthz' | '/readyz' | '/metrics'): string {
+  return `${gateway.adminUrl}${path}`;
 }
 
 /** Every sample of the gateway's `/metrics` (Prometheus text), keyed `name{label="value",...}` as printed. */
-export async function scrape(graphqlUrl: string): Promise<Map<string, number>> {
-  const response = await fetch(route(graphqlUrl, '/metrics'));
+export async function scrape(gateway: OperationalListener): Promise<Map<string, number>> {
+  const response = await fetch(route(gateway, '/metrics'));
   assert.equal(response.status, 200);
   assert.match(response.headers.get('content-type') ?? '', /^text\/plain/);
   const samples = new Map<string, number>();

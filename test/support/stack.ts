@@ -12,9 +12,10 @@ import { setupPostsService } from '../../services/posts/setup.js';
 import { setupRecommendationsService } from '../../services/recommendations/setup.js';
 import { setupRelationsService } from '../../services/relations/setup.js';
 import { setupUsersService } from '../../services/users/setup.js';
+import { seedUsers } from '../../services/users/seed.js';
 import { loadConfig } from '../../src/config/index.js';
 import { startGateway, type Gateway } from '../../src/http/gateway.js';
-import { tokenConfigFromEnv } from '../../services/common/token-config.js';
+import { ACCOUNT_CREATED_AT_CLAIM, tokenConfigFromEnv } from '../../services/common/token-config.js';
 import { graphql } from './graphql.js';
 import { signAccessToken } from './tokens.js';
 
@@ -74,6 +75,8 @@ export interface StartStackOptions {
 export interface TestStack {
   /** The gateway's GraphQL endpoint. */
   readonly url: string;
+  /** The gateway's operational listener (`/healthz`, `/readyz`, `/metrics`), e.g. `http://127.0.0.1:40123`. */
+  readonly adminUrl: string;
   readonly gateway: Gateway;
   /** The services this stack runs; an `external` service has no entry. */
   readonly servers: Record<ServiceName, RunningServer>;
@@ -84,7 +87,10 @@ export interface TestStack {
   totalCalls(): number;
   /** Signs in a seeded demo account through the gateway and returns its access token. */
   login(email: string): Promise<string>;
-  /** Signs an access token directly, as the auth service would. */
+  /**
+   * Signs an access token directly, as the auth service would: for a seeded
+   * user, bound to that account (its creation time) unless `claims` say otherwise.
+   */
   signToken(claims: Record<string, unknown> & { sub: string }): Promise<string>;
   /** Injects `fault` into every call `name` receives from now on; null takes it out. Not for an `external` service. */
   setFault(name: ServiceName, fault: ServiceFault | null): void;
@@ -135,10 +141,11 @@ export async function startStack(options: StartStackOptions = {}): Promise<TestS
   }
 
   const jwksEnv = auth?.jwksUrl && !env.JWKS_URL ? { JWKS_URL: auth.jwksUrl } : {};
-  const config = loadConfig({ ...env, ...jwksEnv, PORT: '0', HOST: '127.0.0.1', ...addressEnv(addresses) });
+  const config = loadConfig({ ...env, ...jwksEnv, PORT: '0', HOST: '127.0.0.1', ADMIN_PORT: '0', ...addressEnv(addresses) });
   const gateway = await startGateway(config, { processMetrics: false, tokenClock: options.tokenClock });
   const tokens = tokenConfigFromEnv(env);
   const replicas: Gateway[] = [];
+  let seededCreatedAt: Map<string, string> | undefined;
 
   const callsByMethod = () => {
     const calls: Record<string, number> = {};
@@ -151,6 +158,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<TestS
 
   return {
     url: gateway.url,
+    adminUrl: gateway.adminUrl,
     gateway,
     servers,
     signingKeys: auth?.signingKeys,
@@ -167,7 +175,9 @@ export async function startStack(options: StartStackOptions = {}): Promise<TestS
       return token;
     },
     signToken(claims) {
-      return signAccessToken(tokens, claims);
+      seededCreatedAt ??= new Map(seedUsers(seed).map((user) => [user.id, user.createdAt.toISOString()]));
+      const createdAt = seededCreatedAt.get(claims.sub);
+      return signAccessToken(tokens, createdAt === undefined ? claims : { [ACCOUNT_CREATED_AT_CLAIM]: createdAt, ...claims });
     },
     setFault(name, fault) {
       if (fault) faults.set(name, fault);
@@ -185,7 +195,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<TestS
       stopped.delete(name);
     },
     async startGateway(replicaEnv = {}) {
-      const replicaConfig = loadConfig({ ...env, ...jwksEnv, ...replicaEnv, PORT: '0', HOST: '127.0.0.1', ...addressEnv(addresses) });
+      const replicaConfig = loadConfig({ ...env, ...jwksEnv, ...replicaEnv, PORT: '0', HOST: '127.0.0.1', ADMIN_PORT: '0', ...addressEnv(addresses) });
       const replica = await startGateway(replicaConfig, { processMetrics: false, tokenClock: options.tokenClock });
       replicas.push(replica);
       return replica;

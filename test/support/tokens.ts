@@ -1,9 +1,15 @@
 import { SignJWT } from 'jose';
-import type { TokenConfig } from '../../services/common/token-config.js';
+import { ACCOUNT_CREATED_AT_CLAIM, type TokenConfig } from '../../services/common/token-config.js';
 
-/** Signs a five-minute HS256 access token as the auth service would, with `tokens`' secret, issuer and audience. */
+/**
+ * Signs a five-minute HS256 access token as the auth service would, with
+ * `tokens`' secret, issuer and audience. Without an `account_created_at` claim
+ * it gets the Unix epoch, which matches no account: enough for a token that
+ * only has to verify, not for one that acts as an account (`stack.signToken`
+ * fills in a seeded account's real creation time).
+ */
 export function signAccessToken(tokens: TokenConfig, claims: Record<string, unknown> & { sub: string }): Promise<string> {
-  return new SignJWT(claims)
+  return new SignJWT({ [ACCOUNT_CREATED_AT_CLAIM]: new Date(0).toISOString(), ...claims })
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuer(tokens.issuer)
     .setAudience(tokens.audience)

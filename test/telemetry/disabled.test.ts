@@ -11,19 +11,20 @@ describe('tracing switched off with OTEL_SDK_DISABLED', () => {
 
   before(async () => {
     receiver = await OtlpReceiver.start();
-    const port = await freePort();
+    const [port, adminPort] = await Promise.all([freePort(), freePort()]);
     gateway = startTraced('src/main.ts', 'src/instrumentation.ts', {
       OTEL_SDK_DISABLED: 'true',
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
       OTEL_BSP_SCHEDULE_DELAY: '100',
       HOST: '127.0.0.1',
       PORT: String(port),
+      ADMIN_PORT: String(adminPort),
       LOG_LEVEL: 'info',
     });
     url = `http://127.0.0.1:${port}/graphql`;
     await waitUntil('the gateway to answer /healthz', async () => {
       if (gateway.child.exitCode !== null) throw new Error(`gateway exited: ${gateway.lines.join('\n')}`);
-      return (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok;
+      return (await fetch(`http://127.0.0.1:${adminPort}/healthz`).catch(() => null))?.ok;
     });
   });
 

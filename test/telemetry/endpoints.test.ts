@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { graphql } from '../support/graphql.js';
-import { scrape } from '../support/metrics.js';
+import { route, scrape } from '../support/metrics.js';
 import { startStack, type TestStack } from '../support/stack.js';
 import { waitUntil } from './processes.js';
 
@@ -21,7 +21,7 @@ describe('/metrics, /healthz and /readyz', () => {
   after(() => stack?.stop());
 
   it('after a known series of requests, each count moves by exactly that much', async () => {
-    const before = await scrape(stack.url);
+    const before = await scrape(stack);
 
     const byId = 'query UserById($id: ID!) { user(id: $id) { id username } }';
     for (const id of ['usr_1', 'usr_2']) {
@@ -37,7 +37,7 @@ describe('/metrics, /healthz and /readyz', () => {
     const unauthenticated = await graphql(stack.url, 'query Mine { me { id } }');
     assert.equal(unauthenticated.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
 
-    const after = await scrape(stack.url);
+    const after = await scrape(stack);
     assert.deepEqual(
       growth(before, after, [
         'http_requests_total{method="POST",route="/graphql",status_code="200"}',
@@ -76,13 +76,13 @@ describe('/metrics, /healthz and /readyz', () => {
   });
 
   it('/healthz answers 200 while the process runs, whatever the services do', async () => {
-    const response = await fetch(stack.url.replace(/\/graphql$/, '/healthz'));
+    const response = await fetch(route(stack, '/healthz'));
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), { status: 'ok' });
   });
 
   it('/readyz is 200 while every service answers, and 503 naming the service that stopped', async () => {
-    const readyz = stack.url.replace(/\/graphql$/, '/readyz');
+    const readyz = route(stack, '/readyz');
     const ready = await fetch(readyz);
     assert.equal(ready.status, 200);
     assert.deepEqual(await ready.json(), { ready: true, failing: [], degraded: [] });
@@ -111,7 +111,7 @@ describe('/metrics, /healthz and /readyz', () => {
     const { loadConfig } = await import('../../src/config/index.js');
     const gateway = await startGateway(loadConfig({ NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1' }), { processMetrics: true });
     try {
-      const samples = await scrape(gateway.url);
+      const samples = await scrape(gateway);
       assert.ok(samples.has('process_cpu_user_seconds_total'));
       assert.ok(samples.has('nodejs_eventloop_lag_seconds'));
     } finally {
