@@ -37,6 +37,7 @@ import { createSharedState } from '../cache/shared-state.js';
 import type { RedisConnection } from '../cache/redis.js';
 import { clientIp, rateLimitRequests, requestLimits } from '../rate-limit/middleware.js';
 import { createOverloadProtection, type SampleLoad } from '../overload/index.js';
+import { secretDocumentsNotPersisted } from '../persisted-queries/secret-documents.js';
 import { loadTrustedDocuments, requireTrustedDocuments } from '../persisted-queries/trusted-documents.js';
 
 /** A running gateway. */
@@ -154,6 +155,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     persistedQueries:
       config.persistedQueries.mode === 'apq' ? { cache: shared.persistedQueries, ttl: config.persistedQueries.ttlSeconds } : false,
     plugins: [
+      // A document with a secret written in it is run, never stored for replay.
+      secretDocumentsNotPersisted<GatewayContext>(schema),
       // On stop: refuse new connections, let requests in flight finish within the grace period.
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       config.production

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
@@ -144,6 +145,24 @@ describe('hardening against an outside security test', () => {
         { token, variables: { name: 'Zoë 🌿', bio: 'Line one\nLine two\twith a tab' } },
       );
       assert.equal(response.errors, undefined, JSON.stringify(response.errors));
+    });
+  });
+
+  describe('persisted queries', () => {
+    const persisted = (query: string) => ({ persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') } });
+    const post = async (body: Record<string, unknown>) =>
+      (await fetch(stack.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json())) as GraphQLResponse;
+
+    it('a document with a password written in it runs but is never stored for replay; an ordinary one is', async () => {
+      const secret = 'mutation Secret { login(input: { email: "user4@example.com", password: "pinstack-demo" }) { accessToken } }';
+      const registered = await post({ query: secret, extensions: persisted(secret) });
+      assert.equal(registered.errors, undefined, JSON.stringify(registered.errors));
+      const byHash = await post({ extensions: persisted(secret) });
+      assert.deepEqual(errorCodes(byHash), ['PERSISTED_QUERY_NOT_FOUND']);
+
+      const ordinary = 'query Ordinary { user(id: "usr_4") { id } }';
+      await post({ query: ordinary, extensions: persisted(ordinary) });
+      assert.equal((await post({ extensions: persisted(ordinary) })).errors, undefined);
     });
   });
 

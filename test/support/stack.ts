@@ -26,6 +26,8 @@ export const PRODUCTION_ENV: NodeJS.ProcessEnv = {
   JWT_ISSUER: 'https://auth.pinstack.example',
   JWT_AUDIENCE: 'pinstack-gateway-production',
   SERVICE_SECRET: 'a-production-service-secret-long-enough-4567',
+  // Production logs at info by default; a test reads what it asserts, not the console.
+  LOG_LEVEL: 'silent',
 };
 
 /** A small seed that keeps a whole stack fast to start yet gives feeds of well over 50 posts. */
