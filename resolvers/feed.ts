@@ -1,9 +1,8 @@
+import { MAX_FEED_AUTHORS, MAX_FOLLOWING_PAGE_SIZE } from '../services/common/rules/index.js';
 import type { GatewayContext } from '../src/context.js';
 
-/** Page size used to read a whole following list; the relations service allows up to 1,000. */
-const FOLLOWING_PAGE_SIZE = 1_000;
-/** A feed merges at most this many authors (the most recently followed). */
-const MAX_FEED_AUTHORS = 5_000;
+/** Page size used to read a whole following list: the largest the relations service allows. */
+const FOLLOWING_PAGE_SIZE = MAX_FOLLOWING_PAGE_SIZE;
 
 /**
  * The ids of every account `userId` follows, read through the request's

@@ -7,7 +7,7 @@ import type { RequestLimits } from './rate-limit/middleware.js';
 import type { CostPayer, ExecutionBudget } from './demand-control/index.js';
 import type { ProfileModel } from '../resolvers/models.js';
 
-/** Per-request state every resolver receives. */
+/** Per-request state every resolver receives; built for each request by `createRequestContext` (src/request-context.ts). */
 export interface GatewayContext {
   /** The verified caller; null for an anonymous request. */
   viewer: Viewer | null;

@@ -1,9 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { invalidArgument } from '../common/errors.js';
 import type { PasswordHash } from './repository.js';
-
-export const PASSWORD_MIN_LENGTH = 8;
-export const PASSWORD_MAX_LENGTH = 128;
 
 /**
  * scrypt cost for new hashes: N = 2^15, r = 8, p = 1 needs 32 MiB and takes
@@ -14,18 +10,6 @@ export const PASSWORD_MAX_LENGTH = 128;
 export const SCRYPT_COST = { N: 2 ** 15, r: 8, p: 1 } as const;
 const KEY_LENGTH = 64;
 const SALT_LENGTH = 16;
-
-/**
- * A password as registration accepts it: 8 to 128 characters, anything
- * allowed, nothing trimmed (spaces may be part of a passphrase).
- */
-export function checkPassword(value: string, field = 'password'): string {
-  const length = [...value].length;
-  if (length < PASSWORD_MIN_LENGTH || length > PASSWORD_MAX_LENGTH) {
-    throw invalidArgument(field, `${field} must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`);
-  }
-  return value;
-}
 
 /** Hashes `password` with a fresh random salt. */
 export async function hashPassword(password: string): Promise<PasswordHash> {

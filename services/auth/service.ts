@@ -6,8 +6,8 @@ import { FIELD_VIOLATION_METADATA_KEY, RpcError, alreadyExists, invalidArgument,
 import { validateIdempotencyKey } from '../common/idempotency.js';
 import { bindService, type ServiceBinding } from '../common/server.js';
 import type { TokenConfig } from '../common/token-config.js';
-import { checkDisplayName, checkEmail, checkUsername } from '../users/validation.js';
-import { checkPassword, hashPassword, verifyPassword, verifyWithoutAccount } from './passwords.js';
+import { hashPassword, verifyPassword, verifyWithoutAccount } from './passwords.js';
+import { checkDisplayName, checkEmail, checkPassword, checkRefreshToken, checkSignInEmail, checkSignInPassword, checkUsername } from './validation.js';
 import { MemoryRegistrationKeysRepository } from './memory-repository.js';
 import type { CredentialsRepository, RefreshTokensRepository, RegistrationKeysRepository } from './repository.js';
 import { LoginThrottle } from './login-throttle.js';
@@ -131,10 +131,11 @@ export function createAuthService(deps: AuthServiceDeps): ServiceBinding {
     },
 
     async login(request) {
-      const email = request.email.trim().toLowerCase();
+      const email = checkSignInEmail(request.email);
+      const password = checkSignInPassword(request.password);
       await throttle.beforeAttempt(email);
       const record = await credentials.findByEmail(email);
-      const valid = record ? await verifyPassword(request.password, record.password) : await verifyWithoutAccount(request.password);
+      const valid = record ? await verifyPassword(password, record.password) : await verifyWithoutAccount(password);
       if (!record || !valid) {
         throttle.failed(email);
         throw unauthenticated(INVALID_CREDENTIALS_MESSAGE);
@@ -144,11 +145,11 @@ export function createAuthService(deps: AuthServiceDeps): ServiceBinding {
     },
 
     async refreshToken(request) {
-      return issuer.rotate(request.refreshToken);
+      return issuer.rotate(checkRefreshToken(request.refreshToken));
     },
 
     async logout(request) {
-      return { revoked: await issuer.revoke(request.refreshToken) };
+      return { revoked: await issuer.revoke(checkRefreshToken(request.refreshToken)) };
     },
   });
 }

@@ -47,10 +47,6 @@ export function unauthenticated(message: string): RpcError {
   return new RpcError(status.UNAUTHENTICATED, message);
 }
 
-export function failedPrecondition(message: string, field?: string): RpcError {
-  return new RpcError(status.FAILED_PRECONDITION, message, field);
-}
-
 export function isRpcError(value: unknown): value is RpcError {
   return value instanceof RpcError;
 }

@@ -1,18 +1,19 @@
-import { invalidArgument } from './errors.js';
+import { idempotencyKey } from './rules/index.js';
+import { checked } from './validation.js';
 
-/** Longest idempotency key a client may choose. */
-export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
+export { IDEMPOTENCY_KEY_MAX_LENGTH } from './rules/index.js';
 
 /** How long an idempotency key answers with its first result, unless configured: a day, as clients retry within minutes. */
 export const DEFAULT_IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
 
-/** The request's idempotency key, or undefined without one; INVALID_ARGUMENT when too long. */
+/**
+ * The request's idempotency key, trimmed, or undefined without one (proto3
+ * sends an unset string as empty); INVALID_ARGUMENT when the shared rule
+ * refuses it (blank, or too long).
+ */
 export function validateIdempotencyKey(key: string): string | undefined {
   if (key === '') return undefined;
-  if (key.length > IDEMPOTENCY_KEY_MAX_LENGTH) {
-    throw invalidArgument('idempotency_key', `idempotency_key must be at most ${IDEMPOTENCY_KEY_MAX_LENGTH} characters`);
-  }
-  return key;
+  return checked(idempotencyKey(key), 'idempotency_key');
 }
 
 /** `IDEMPOTENCY_KEY_TTL_SECONDS`: how long an idempotency key answers with its first result (default a day). */

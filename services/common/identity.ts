@@ -121,11 +121,6 @@ export function recordCaller(call: ServerUnaryCall<unknown, unknown>, caller: Ca
   verifiedCallers.set(call, { caller, enforced });
 }
 
-/** The verified caller of `call`, if the gateway named one. */
-export function callerOf(call: ServerUnaryCall<unknown, unknown>): CallerIdentity | null {
-  return verifiedCallers.get(call)?.caller ?? null;
-}
-
 export interface ActorCheck {
   /** The proto field naming the acting user, for messages (`actor_id`). */
   field: string;

@@ -1,40 +1,6 @@
 /**
- * What text a person writes (titles, names, bios, descriptions) may hold.
- * Shared by the services, which store it, and the gateway, which refuses bad
- * input before any RPC.
+ * What text a person writes may hold. Moved to the shared input rules
+ * (`./rules/text.ts`), which the gateway and every service use; this module
+ * only keeps the old import path working.
  */
-
-/**
- * Characters that make text display as something other than what it holds:
- * control characters (NUL, escapes, C1) and the bidirectional overrides,
- * embeddings and isolates that can reverse what follows them (Trojan Source,
- * CVE-2021-42574), and the directional marks.
- */
-const HIDDEN_CONTROL = /[\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
-
-/** The tab and line breaks a multi-line text (a bio, a description) may hold. */
-const LINE_LAYOUT = /[\t\n\r]/g;
-
-/**
- * Code points that count as letters or symbols yet show nothing: the Hangul
- * fillers, the blank Braille pattern, the Mongolian vowel separator.
- */
-const BLANK_LOOKALIKES = /[\u115F\u1160\u180E\u2800\u3164\uFFA0]/gu;
-
-/** Something a person can see: a letter, digit, punctuation mark or symbol. */
-const VISIBLE = /[\p{L}\p{N}\p{P}\p{S}]/u;
-
-/** Whether one-line text (a title, a display name) holds a control or bidirectional-override character. */
-export function hasHiddenControl(text: string): boolean {
-  return HIDDEN_CONTROL.test(text);
-}
-
-/** Whether multi-line text (a bio, a description) holds one, tabs and line breaks aside. */
-export function hasHiddenControlMultiline(text: string): boolean {
-  return HIDDEN_CONTROL.test(text.replace(LINE_LAYOUT, ''));
-}
-
-/** Whether text shows anything: not only spaces, zero-width or blank characters. */
-export function hasVisibleCharacter(text: string): boolean {
-  return VISIBLE.test(text.replace(BLANK_LOOKALIKES, ''));
-}
+export { hasHiddenControl, hasHiddenControlMultiline, hasVisibleCharacter } from './rules/index.js';

@@ -8,9 +8,7 @@ import { requireActor } from '../common/identity.js';
 import { decodeCursor, encodeCursor, pageSize } from '../common/pagination.js';
 import { bindService, type ServiceBinding } from '../common/server.js';
 import type { NotificationRecord, NotificationRepository } from './repository.js';
-
-/** Most ids one MarkRead call may name: a few pages' worth. */
-export const MAX_MARK_READ_IDS = 500;
+import { checkNotificationIds, requireId } from './validation.js';
 
 export interface NotificationsServiceDeps {
   repository: NotificationRepository;
@@ -24,12 +22,14 @@ export interface NotificationsServiceDeps {
  */
 export function createNotificationsService({ repository, now = Date.now }: NotificationsServiceDeps): ServiceBinding {
   return bindService(NotificationsServiceService, {
-    async createNotification({ recipientId, kind, actorId, postId }) {
-      requireId(recipientId, 'recipient_id');
-      requireId(actorId, 'actor_id');
+    async createNotification(request) {
+      const { kind } = request;
+      const recipientId = requireId(request.recipientId, 'recipient_id');
+      const actorId = requireId(request.actorId, 'actor_id');
+      let postId = request.postId;
       switch (kind) {
         case NotificationKind.NOTIFICATION_KIND_LIKE:
-          requireId(postId, 'post_id');
+          postId = requireId(postId, 'post_id');
           break;
         case NotificationKind.NOTIFICATION_KIND_FOLLOW:
           // A follow concerns no post; a post id here means the caller mixed up kinds.
@@ -43,8 +43,9 @@ export function createNotificationsService({ repository, now = Date.now }: Notif
       return { notification: toNotification(notification) };
     },
 
-    async listNotifications({ recipientId, pageSize: requested, pageToken, unreadOnly }, call) {
-      requireId(recipientId, 'recipient_id');
+    async listNotifications(request, call) {
+      const { pageSize: requested, pageToken, unreadOnly } = request;
+      const recipientId = requireId(request.recipientId, 'recipient_id');
       // Private to the recipient, so checked like a write.
       requireActor(call, recipientId, { field: 'recipient_id' });
       const size = pageSize(requested);
@@ -63,19 +64,13 @@ export function createNotificationsService({ repository, now = Date.now }: Notif
       };
     },
 
-    async markRead({ recipientId, ids }, call) {
-      requireId(recipientId, 'recipient_id');
+    async markRead(request, call) {
+      const recipientId = requireId(request.recipientId, 'recipient_id');
       requireActor(call, recipientId, { field: 'recipient_id' });
-      if (ids.length > MAX_MARK_READ_IDS) {
-        throw invalidArgument('ids', `ids may name at most ${MAX_MARK_READ_IDS} notifications, got ${ids.length}`);
-      }
+      const ids = checkNotificationIds(request.ids);
       return { updatedCount: await repository.markRead(recipientId, ids) };
     },
   });
-}
-
-function requireId(value: string, field: string): void {
-  if (value.trim() === '') throw invalidArgument(field, `${field} is required`);
 }
 
 /**

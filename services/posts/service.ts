@@ -28,9 +28,9 @@ export interface PostsServiceDeps {
  * `compareNewestFirst`), and every page carries one cursor per post.
  */
 export function createPostsService({ repository, notifier = silentLikeNotifier, now = Date.now }: PostsServiceDeps): ServiceBinding {
-  async function setLike(postId: string, userId: string, liked: boolean): Promise<{ post: Post; stats: LikeStats }> {
-    requireId(postId, 'post_id');
-    requireId(userId, 'user_id');
+  async function setLike(rawPostId: string, rawUserId: string, liked: boolean): Promise<{ post: Post; stats: LikeStats }> {
+    const postId = requireId(rawPostId, 'post_id');
+    const userId = requireId(rawUserId, 'user_id');
     const change = await repository.setLike(postId, userId, liked);
     if (!change) throw notFound(`post ${postId} not found`);
     // Only a like that is new tells the author: liking twice must not notify twice,
@@ -94,9 +94,10 @@ export function createPostsService({ repository, notifier = silentLikeNotifier, 
       return { post: toPost(post) };
     },
 
-    async deletePost({ id, actorId, actorIsAdmin }, call) {
-      requireId(id, 'id');
-      requireId(actorId, 'actor_id');
+    async deletePost(request, call) {
+      const id = requireId(request.id, 'id');
+      const actorId = requireId(request.actorId, 'actor_id');
+      const { actorIsAdmin } = request;
       // With a verified caller, admin rights come from its roles, not from the request.
       const caller = requireActor(call, actorId, { field: 'actor_id' });
       const isAdmin = caller ? caller.roles.includes('admin') : actorIsAdmin;

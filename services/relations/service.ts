@@ -10,18 +10,7 @@ import { decodeCursor, encodeCursor, MAX_PAGE_SIZE, pageSize } from '../common/p
 import { bindService, type ServiceBinding } from '../common/server.js';
 import { NO_FOLLOW_NOTIFICATIONS, type FollowNotifier } from './notifier.js';
 import type { Follow, FollowListQuery, FollowPage, RelationsRepository } from './repository.js';
-
-/** Longest user id accepted; ids are opaque here, but not unbounded. */
-export const MAX_USER_ID_LENGTH = 64;
-/** Most user ids one BatchGetFollowStats or BatchGetFollowStatus may name. */
-export const MAX_BATCH_USER_IDS = 500;
-/** Most list requests one BatchListFollowers or BatchListFollowing may carry. */
-export const MAX_LIST_REQUESTS = 100;
-/**
- * Largest page of BatchListFollowing. Above the usual 100 so the gateway can
- * read a whole following list in one call when it assembles a feed.
- */
-export const MAX_FOLLOWING_PAGE_SIZE = 1_000;
+import { MAX_FOLLOWING_PAGE_SIZE, MAX_LIST_REQUESTS, checkUserId, checkUserIds } from './validation.js';
 
 export interface RelationsServiceDeps {
   repository: RelationsRepository;
@@ -40,9 +29,9 @@ export function createRelationsService(deps: RelationsServiceDeps): ServiceBindi
   const logger = deps.logger ?? createLogger('relations');
 
   return bindService(RelationsServiceService, {
-    async follow({ followerId, followeeId }, call) {
-      checkUserId(followerId, 'follower_id');
-      checkUserId(followeeId, 'followee_id');
+    async follow(request, call) {
+      const followerId = checkUserId(request.followerId, 'follower_id');
+      const followeeId = checkUserId(request.followeeId, 'followee_id');
       requireActor(call, followerId, { field: 'follower_id' });
       if (followerId === followeeId) throw invalidArgument('followee_id', 'a user cannot follow themselves');
       const created = await repository.follow(followerId, followeeId, now());
@@ -58,15 +47,15 @@ export function createRelationsService(deps: RelationsServiceDeps): ServiceBindi
       return { created };
     },
 
-    async unfollow({ followerId, followeeId }, call) {
-      checkUserId(followerId, 'follower_id');
-      checkUserId(followeeId, 'followee_id');
+    async unfollow(request, call) {
+      const followerId = checkUserId(request.followerId, 'follower_id');
+      const followeeId = checkUserId(request.followeeId, 'followee_id');
       requireActor(call, followerId, { field: 'follower_id' });
       return { removed: await repository.unfollow(followerId, followeeId) };
     },
 
-    async batchGetFollowStats({ userIds }) {
-      checkUserIds(userIds, 'user_ids');
+    async batchGetFollowStats(request) {
+      const userIds = checkUserIds(request.userIds, 'user_ids');
       const counts = await repository.countMany(userIds);
       return {
         stats: userIds.map((userId, at) => ({
@@ -77,9 +66,9 @@ export function createRelationsService(deps: RelationsServiceDeps): ServiceBindi
       };
     },
 
-    async batchGetFollowStatus({ followerId, userIds }) {
-      checkUserId(followerId, 'follower_id');
-      checkUserIds(userIds, 'user_ids');
+    async batchGetFollowStatus(request) {
+      const followerId = checkUserId(request.followerId, 'follower_id');
+      const userIds = checkUserIds(request.userIds, 'user_ids');
       const following = await repository.isFollowing(followerId, userIds);
       return { statuses: userIds.map((userId, at) => ({ userId, following: following[at]! })) };
     },
@@ -98,18 +87,6 @@ export function createRelationsService(deps: RelationsServiceDeps): ServiceBindi
   });
 }
 
-function checkUserId(value: string, field: string): void {
-  if (value === '') throw invalidArgument(field, `${field} is required`);
-  if (value.length > MAX_USER_ID_LENGTH) {
-    throw invalidArgument(field, `${field} must be at most ${MAX_USER_ID_LENGTH} characters`);
-  }
-}
-
-function checkUserIds(values: readonly string[], field: string): void {
-  if (values.length > MAX_BATCH_USER_IDS) throw invalidArgument(field, `at most ${MAX_BATCH_USER_IDS} ${field} per call`);
-  values.forEach((value, at) => checkUserId(value, `${field}[${at}]`));
-}
-
 /**
  * Checks every entry before any is read, naming a bad field with its index
  * (`requests[2].page_token`), so the caller can tell which entry was wrong.
@@ -120,9 +97,8 @@ function listQueries(requests: readonly ListRequest[], maxPageSize: number): Fol
   }
   return requests.map((request, at) => {
     const field = (name: string) => `requests[${at}].${name}`;
-    checkUserId(request.userId, field('user_id'));
     return {
-      userId: request.userId,
+      userId: checkUserId(request.userId, field('user_id')),
       limit: pageSize(request.pageSize, { max: maxPageSize, field: field('page_size') }),
       beforeSequence: sequenceFromToken(request.pageToken, field('page_token')),
     };

@@ -1,14 +1,11 @@
 import { UsersServiceService, type User } from '../../generated/proto/pinstack/users/v1/users.js';
-import { alreadyExists, invalidArgument, notFound } from '../common/errors.js';
+import { alreadyExists, notFound } from '../common/errors.js';
 import { requireActor } from '../common/identity.js';
 import { pageSize } from '../common/pagination.js';
 import { bindService, type ServiceBinding } from '../common/server.js';
+import { batchIds, requireId } from '../common/validation.js';
 import type { ProfileChanges, UserRecord, UsersRepository } from './repository.js';
-import { checkAvatarUrl, checkBio, checkDisplayName, checkEmail, checkUsername, characterCount } from './validation.js';
-
-/** Most ids one BatchGetUsers may ask for; a DataLoader batch of a page of results stays well below. */
-export const MAX_BATCH_IDS = 500;
-export const SEARCH_QUERY_MAX_LENGTH = 100;
+import { checkAvatarUrl, checkBio, checkDisplayName, checkEmail, checkSearchQuery, checkUsername } from './validation.js';
 
 export interface UsersServiceDeps {
   repository: UsersRepository;
@@ -23,9 +20,8 @@ export function createUsersService(deps: UsersServiceDeps): ServiceBinding {
 
   return bindService(UsersServiceService, {
     async batchGetUsers({ ids }) {
-      if (ids.length > MAX_BATCH_IDS) throw invalidArgument('ids', `at most ${MAX_BATCH_IDS} ids per call`);
       // Unknown ids are absent rather than an error: the caller asked "which of these exist".
-      const users = await repository.getMany(ids);
+      const users = await repository.getMany(batchIds(ids, 'ids'));
       return { users: users.map(toProto) };
     },
 
@@ -39,24 +35,20 @@ export function createUsersService(deps: UsersServiceDeps): ServiceBinding {
     },
 
     async updateProfile(request, call) {
-      if (request.userId === '') throw invalidArgument('user_id', 'user_id is required');
-      requireActor(call, request.userId, { field: 'user_id' });
+      const userId = requireId(request.userId, 'user_id');
+      requireActor(call, userId, { field: 'user_id' });
       // Every field is checked before anything is written, so a bad field changes nothing.
       const changes: ProfileChanges = {};
       if (request.displayName !== undefined) changes.displayName = checkDisplayName(request.displayName);
       if (request.bio !== undefined) changes.bio = checkBio(request.bio);
       if (request.avatarUrl !== undefined) changes.avatarUrl = checkAvatarUrl(request.avatarUrl);
-      const user = await repository.updateProfile(request.userId, changes);
-      if (!user) throw notFound(`user ${request.userId} not found`);
+      const user = await repository.updateProfile(userId, changes);
+      if (!user) throw notFound(`user ${userId} not found`);
       return { user: toProto(user) };
     },
 
     async searchUsers(request) {
-      const query = request.query.trim();
-      const length = characterCount(query);
-      if (length < 1 || length > SEARCH_QUERY_MAX_LENGTH) {
-        throw invalidArgument('query', `query must be 1 to ${SEARCH_QUERY_MAX_LENGTH} characters`);
-      }
+      const query = checkSearchQuery(request.query);
       const users = await repository.search(query, pageSize(request.pageSize));
       return { users: users.map(toProto) };
     },

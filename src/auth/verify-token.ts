@@ -1,7 +1,6 @@
-import { GraphQLError } from 'graphql';
 import { errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { ACCOUNT_CREATED_AT_CLAIM, type TokenConfig } from '../../services/common/token-config.js';
-import { GatewayErrorCode } from '../errors.js';
+import { InvalidTokenError, TokenKeysUnavailableError } from '../errors.js';
 import { KeySetUnavailableError, RemoteKeySet } from './remote-key-set.js';
 import type { Viewer } from './viewer.js';
 
@@ -20,31 +19,9 @@ export const CLOCK_TOLERANCE_SECONDS = 5;
 /** Algorithms a JWKS-verified token may use: asymmetric only, so no public key can act as an HMAC secret. */
 export const JWKS_ALGORITHMS = ['ES256', 'RS256'] as const;
 
-/**
- * A token was sent but cannot be trusted. The request fails as a whole with
- * HTTP 401: a client that sent a token expects to be that user, so quietly
- * treating it as anonymous would hide the fault.
- */
-export class InvalidTokenError extends GraphQLError {
-  constructor(message: string) {
-    super(message, { extensions: { code: GatewayErrorCode.Unauthenticated, http: { status: 401 } } });
-    this.name = 'InvalidTokenError';
-  }
-}
-
-/**
- * The keys to check a token against could not be fetched. Not the client's
- * fault, so not a 401: HTTP 503, and the client may retry.
- */
-export class TokenKeysUnavailableError extends GraphQLError {
-  constructor(cause: unknown) {
-    super('Access tokens cannot be checked right now; try again shortly.', {
-      extensions: { code: GatewayErrorCode.ServiceUnavailable, service: 'auth', http: { status: 503 } },
-      originalError: cause instanceof Error ? cause : undefined,
-    });
-    this.name = 'TokenKeysUnavailableError';
-  }
-}
+// The token errors are gateway errors like any other, kept with them in src/errors;
+// re-exported here, where they are raised.
+export { InvalidTokenError, TokenKeysUnavailableError };
 
 /** Where verification keys come from: the shared HS256 secret, or the issuer's JWKS. */
 export type VerificationKeys =

@@ -119,7 +119,7 @@ export interface OverloadSettings {
 export interface ResilienceSettings {
   /** `REQUEST_BUDGET_MS`: time one GraphQL request may spend on RPCs, from when its context is built. */
   requestBudgetMs: number;
-  /** `RPC_RETRY_MAX_ATTEMPTS`: retries after the first attempt of an idempotent read; 0 turns retries off. */
+  /** `RPC_RETRY_MAX_ATTEMPTS`: retries after the first attempt of a method declared NO_SIDE_EFFECTS; 0 turns retries off. */
   retryMaxAttempts: number;
   /** `RPC_RETRY_INITIAL_DELAY_MS`: first backoff before a retry; later ones grow exponentially, with jitter. */
   retryInitialDelayMs: number;

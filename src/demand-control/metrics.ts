@@ -1,8 +1,5 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 
-/** What demand control did about a limit: refused the request, or (measure mode) only logged it. */
-export type LimitAction = 'refused' | 'logged';
-
 /**
  * Demand control's metrics, in the gateway's registry: the estimated cost of
  * every operation, the work each request did (RPCs, list items), and every

@@ -1,8 +1,8 @@
 import { Metadata } from '@grpc/grpc-js';
-import { isBrokenCircuitError, isBulkheadRejectedError } from 'cockatiel';
 import type { ServiceName } from '../../services/common/addresses.js';
-import { fromGrpcError, isGrpcServiceError, ServiceUnavailableError, type FieldNaming } from '../errors.js';
-import { isIdempotentRead, type ServicePolicies } from '../resilience/policies.js';
+import { normalizeError, ServiceUnavailableError, type FieldNaming } from '../errors.js';
+import type { ServicePolicies } from '../resilience/policies.js';
+import { mayRetry } from './idempotency.js';
 import type { ServiceClients } from './service-clients.js';
 import type { CallTracker } from './unary-client.js';
 
@@ -37,9 +37,9 @@ export interface RequestCallSettings {
 
 /**
  * Wraps the shared clients for one request. Every call runs through its
- * service's policies (retries for idempotent reads, the shared breaker and
- * bulkhead) and carries a gRPC deadline cut from what is left of the request's
- * budget; a failure becomes the gateway error a client should see
+ * service's policies (retries for methods the proto declares NO_SIDE_EFFECTS,
+ * the shared breaker and bulkhead) and carries a gRPC deadline cut from what
+ * is left of the request's budget; a failure becomes the gateway error a client should see
  * (SERVICE_UNAVAILABLE naming the service, BAD_USER_INPUT naming the argument, ...).
  */
 export function createServiceApis(clients: ServiceClients, settings: RequestCallSettings): ServiceApis {
@@ -50,7 +50,8 @@ export function createServiceApis(clients: ServiceClients, settings: RequestCall
     const policy = settings.policies[service];
     const methods: Record<string, unknown> = {};
     for (const [name, method] of Object.entries(client.api as Record<string, (req: unknown, opts: object) => Promise<unknown>>)) {
-      const policyFor = isIdempotentRead(name) ? policy.read : policy.write;
+      // Retried only when the proto declares the method NO_SIDE_EFFECTS.
+      const policyFor = mayRetry(service, name) ? policy.read : policy.write;
       methods[name] = async (request: unknown, errorOptions: FieldNaming = {}) => {
         try {
           return await policyFor.execute(() => {
@@ -67,11 +68,10 @@ export function createServiceApis(clients: ServiceClients, settings: RequestCall
             });
           });
         } catch (error) {
-          if (isGrpcServiceError(error)) throw fromGrpcError(error, service, errorOptions);
-          // The breaker is open (or its half-open probe is already out), or the
-          // service's bulkhead is full: answer at once instead of waiting on it.
-          if (isBrokenCircuitError(error) || isBulkheadRejectedError(error)) throw new ServiceUnavailableError(service, error);
-          throw error;
+          // A gRPC status, an open breaker or full bulkhead (answered at once
+          // instead of waiting on the service), a spent budget: what it means
+          // for the client is decided in one place, src/errors/normalize.ts.
+          throw normalizeError(error, { service, naming: errorOptions }).error;
         }
       };
     }

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GatewayErrorCode } from '../errors.js';
+import { BadRequestError, GatewayErrorCode } from '../errors.js';
+import { errorAnswer, httpMessage } from './error-response.js';
 
 /** The code of these answers: Apollo Server's own for requests it cannot use. */
 export const CLIENT_ERROR_CODE = GatewayErrorCode.BadRequest;
@@ -10,7 +11,9 @@ export const CLIENT_ERROR_CODE = GatewayErrorCode.BadRequest;
  * 100 KB Authorization header) with a GraphQL-shaped JSON body and a stable
  * code, instead of Node's bare status line: 431 for headers over Node's limit
  * (`--max-http-header-size`, 16 KB by default), 408 for a request that
- * arrives too slowly, 400 for anything unparsable, as Node itself would.
+ * arrives too slowly, 400 for anything unparsable, as Node itself would. The
+ * answer is built like every other the gateway writes (src/http/error-response.ts)
+ * and written on the socket, as no HTTP response exists for it.
  */
 export function answerClientErrors(server: Server): void {
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
@@ -19,15 +22,14 @@ export function answerClientErrors(server: Server): void {
       socket.destroy();
       return;
     }
-    const [status, message] =
+    // Every clientError is a request the parser refused, so always the client's: BAD_REQUEST.
+    const refusal =
       error.code === 'HPE_HEADER_OVERFLOW'
-        ? ['431 Request Header Fields Too Large', 'The request headers are too large.']
+        ? new BadRequestError('The request headers are too large.', 431)
         : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-          ? ['408 Request Timeout', 'The request took too long to arrive.']
-          : ['400 Bad Request', 'The request could not be parsed.'];
-    const body = JSON.stringify({ errors: [{ message, extensions: { code: CLIENT_ERROR_CODE } }] });
-    socket.end(
-      `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
+          ? new BadRequestError('The request took too long to arrive.', 408)
+          : new BadRequestError('The request could not be parsed.', 400);
+    // The request's headers were never parsed, so there is no Accept to negotiate: application/json.
+    socket.end(httpMessage(errorAnswer([refusal])));
   });
 }

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GatewayError, GatewayErrorCode } from '../errors.js';
+import { GatewayErrorCode, normalizeError } from '../errors.js';
 import { REQUEST_ID_HEADER } from '../telemetry/http-metrics.js';
 import type { Logger } from '../telemetry/logger.js';
 
@@ -7,6 +7,8 @@ import type { Logger } from '../telemetry/logger.js';
  * Logs every error a client will see as INTERNAL_SERVER_ERROR or
  * SERVICE_UNAVAILABLE, with its cause and stack: the response carries a short
  * message only, so the log is where an operator finds out what happened.
+ * What an error is comes from `normalizeError`, as for the answer itself, so
+ * exactly the errors masked in production are logged as internal.
  */
 export function errorLoggingPlugin(logger: Logger): ApolloServerPlugin {
   return {
@@ -16,12 +18,12 @@ export function errorLoggingPlugin(logger: Logger): ApolloServerPlugin {
           // The request id is what a client can quote, and what finds this line.
           const requestId = request.http?.headers.get(REQUEST_ID_HEADER) ?? undefined;
           for (const error of errors) {
-            const original = error.originalError;
-            const code = original instanceof GatewayError ? original.code : error.extensions.code;
-            if (code === GatewayErrorCode.InternalServerError || code === undefined) {
-              logger.error({ err: original ?? error, path: error.path, operationName, requestId }, 'internal error in a GraphQL request');
+            const { code } = normalizeError(error);
+            const err = error.originalError ?? error;
+            if (code === GatewayErrorCode.InternalServerError) {
+              logger.error({ err, path: error.path, operationName, requestId }, 'internal error in a GraphQL request');
             } else if (code === GatewayErrorCode.ServiceUnavailable) {
-              logger.warn({ err: original ?? error, path: error.path, operationName, requestId }, error.message);
+              logger.warn({ err, path: error.path, operationName, requestId }, error.message);
             }
           }
         },

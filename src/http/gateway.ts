@@ -4,18 +4,15 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
-import express, { type ErrorRequestHandler, type Request } from 'express';
+import express from 'express';
 import { createServer, type IncomingMessage, type Server, type ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { identityMetadata } from '../../services/common/identity.js';
 import { TokenVerifier } from '../auth/verify-token.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { GatewayConfig, OverloadSettings } from '../config/index.js';
 import type { GatewayContext } from '../context.js';
-import { formatGatewayError, GatewayErrorCode, InternalServerError } from '../errors.js';
-import { createServiceApis } from '../grpc/service-apis.js';
+import { formatGatewayError } from '../errors.js';
 import { closeServiceClients, createServiceClients, type ServiceClients } from '../grpc/service-clients.js';
-import { createLoaders } from '../loaders/index.js';
 import { createServicePolicies, type ServicePolicies } from '../resilience/policies.js';
 import { buildSchema } from '../schema.js';
 import { operationTypeExists } from '../validation/operation-types.js';
@@ -23,11 +20,12 @@ import { boundedDocumentStore, createDemandControl } from '../demand-control/ind
 import { GatewayMetrics } from '../telemetry/metrics.js';
 import { createGatewayLogger, type Logger } from '../telemetry/logger.js';
 import { telemetryPlugin } from '../telemetry/graphql-plugin.js';
-import { httpTelemetry, REQUEST_ID_HEADER } from '../telemetry/http-metrics.js';
+import { httpTelemetry } from '../telemetry/http-metrics.js';
 import { graphqlOperationSpan } from '../telemetry/tracing.js';
-import { DegradedErrors, degradedErrorsPlugin } from './degraded-errors.js';
+import { degradedErrorsPlugin } from './degraded-errors.js';
 import { answerClientErrors } from './client-errors.js';
 import { errorLoggingPlugin } from './error-logging.js';
+import { jsonErrors } from './error-response.js';
 import { requestErrorStatusPlugin } from './status-codes.js';
 import { refuseUnacceptable } from './not-acceptable.js';
 import { noStoreForCredentials, securityHeaders, singleAuthorization } from './security-headers.js';
@@ -35,10 +33,11 @@ import { readiness, sharedStateChecks, type ReadinessReport } from './readiness.
 import { DRAINING, operationalApp } from './admin.js';
 import { createSharedState } from '../cache/shared-state.js';
 import type { RedisConnection } from '../cache/redis.js';
-import { clientIp, rateLimitRequests, requestLimits } from '../rate-limit/middleware.js';
+import { clientIp, rateLimitRequests } from '../rate-limit/middleware.js';
 import { createOverloadProtection, type SampleLoad } from '../overload/index.js';
 import { secretDocumentsNotPersisted } from '../persisted-queries/secret-documents.js';
 import { loadTrustedDocuments, requireTrustedDocuments } from '../persisted-queries/trusted-documents.js';
+import { createRequestContext, type RequestContextDependencies } from '../request-context.js';
 
 /** A running gateway. */
 export interface Gateway {
@@ -186,6 +185,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const adminServer = createServer(serverOptions(config.overload), operationalApp({ metrics, readiness: ready }));
   answerClientErrors(adminServer);
 
+  const contextDependencies: RequestContextDependencies = { config, clients, policies, shared, demand, metrics, viewerOf, logger };
+
   app.use(
     '/graphql',
     graphqlOperationSpan('/graphql'),
@@ -205,47 +206,12 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     demand.limitQueryLength,
     ...(trustedDocuments ? [requireTrustedDocuments(trustedDocuments)] : []),
     expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        // The request's time budget starts now; every RPC deadline is cut from what is left of it.
-        const budgetEndsAt = Date.now() + config.resilience.requestBudgetMs;
-        const viewer = await viewerOf(req);
-        try {
-          return buildContext(req, viewer, budgetEndsAt);
-        } catch (error) {
-          // Apollo Server answers a failed context with a 500 and calls no plugin that could log it.
-          logger.error({ err: error, requestId: req.headers[REQUEST_ID_HEADER] }, 'context creation failed');
-          throw new InternalServerError(undefined, error);
-        }
-      },
+      // Each request's state (viewer, budgets, service APIs, loaders): see createRequestContext.
+      context: ({ req }) => createRequestContext(contextDependencies, req),
     }),
   );
+  // Malformed or oversized bodies, and any other middleware failure, get a GraphQL-shaped JSON error instead of Express's HTML page.
   app.use(jsonErrors(logger));
-
-  /** The per-request state every resolver receives; see `GatewayContext`. */
-  function buildContext(req: Request, viewer: Viewer | null, budgetEndsAt: number): GatewayContext {
-    const budget = demand.budget();
-    const services = createServiceApis(clients, {
-      budget,
-      policies,
-      budgetEndsAt,
-      rpcTimeoutMs: config.rpcTimeoutMs,
-      // The service secret goes with every call, anonymous viewer or not: services refuse
-      // any call without it, and act on the viewer's identity only because it vouches for it.
-      metadata: identityMetadata(config.serviceSecret, viewer && { userId: viewer.id, roles: viewer.roles }),
-    });
-    return {
-      viewer,
-      signedIn: new Set<string>(),
-      services,
-      loaders: createLoaders(services, viewer, metrics.onLoaderBatch, budget),
-      degraded: new DegradedErrors(),
-      idempotencyKey: idempotencyKeyHeader(req.headers['idempotency-key']),
-      profiles: shared.profiles,
-      limits: requestLimits(shared.rateLimits, req),
-      budget,
-      payer: viewer ? { key: `user:${viewer.id}`, signedIn: true } : { key: `ip:${clientIp(req)}`, signedIn: false },
-    };
-  }
 
   const release = async () => {
     await closeHttp(httpServer);
@@ -318,30 +284,6 @@ function listen(server: Server, port: number, host: string, settings: string): P
 function baseUrl(host: string, port: number): string {
   const dial = host === '0.0.0.0' ? '127.0.0.1' : host;
   return `http://${dial.includes(':') ? `[${dial}]` : dial}:${port}`;
-}
-
-/** The `Idempotency-Key` header's value, or null when absent or empty; a repeated header counts once. */
-function idempotencyKeyHeader(value: string | string[] | undefined): string | null {
-  const key = (Array.isArray(value) ? value[0] : value)?.trim();
-  return key ? key : null;
-}
-
-/** Malformed or oversized bodies get a GraphQL-shaped JSON error instead of Express's HTML page. */
-function jsonErrors(logger: Logger): ErrorRequestHandler {
-  return (error: { status?: number; type?: string }, req, res, next) => {
-    if (res.headersSent) return next(error);
-    const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
-    // A 500 here is a bug in a middleware: the log has its cause, the client only the request id to quote.
-    if (status >= 500) logger.error({ err: error, requestId: req.headers[REQUEST_ID_HEADER] }, 'internal error before GraphQL');
-    const message =
-      error.type === 'entity.too.large'
-        ? 'The request body is too large.'
-        : status < 500
-          ? 'The request body is not valid JSON.'
-          : 'Something went wrong on our side.';
-    const code = status < 500 ? GatewayErrorCode.BadRequest : GatewayErrorCode.InternalServerError;
-    res.status(status).json({ errors: [{ message, extensions: { code } }] });
-  };
 }
 
 function closeHttp(server: Server): Promise<void> {

@@ -1,11 +1,12 @@
 import DataLoader from 'dataloader';
+import { MAX_BATCH_IDS, MAX_BATCH_PAGES } from '../../services/common/rules/index.js';
 import { traceLoaderBatch } from '../telemetry/tracing.js';
 
-/** Largest batch sent in one RPC; services cap their batch requests at 500 ids. */
-export const MAX_BATCH_SIZE = 500;
+/** Largest batch sent in one RPC: as many ids as a service takes in one batch request. */
+export const MAX_BATCH_SIZE = MAX_BATCH_IDS;
 
-/** Largest number of pages asked for in one batched list RPC; services cap them at 100. */
-export const MAX_PAGES_PER_BATCH = 100;
+/** Largest number of pages asked for in one batched list RPC: as many as a service takes. */
+export const MAX_PAGES_PER_BATCH = MAX_BATCH_PAGES;
 
 /** What a request may still resolve in list items and batch keys (its execution budget, see src/demand-control). */
 export interface ItemBudget {

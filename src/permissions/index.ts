@@ -1,7 +1,7 @@
 import { allow, chain, deny, or, shield } from 'graphql-shield';
 import type { GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
-import { ForbiddenError, GatewayError, InternalServerError } from '../errors.js';
+import { ForbiddenError, normalizeError } from '../errors.js';
 import { hasAccount, hasRole, hasScope, isAuthenticated, isPostAuthor, isSelf } from './rules.js';
 
 export { hasAccount, hasRole, hasScope, isAuthenticated, isPostAuthor, isSelf } from './rules.js';
@@ -85,17 +85,15 @@ export const permissionRules = {
 
 /**
  * graphql-shield's error for everything that is not a rule's own answer.
- * `allowExternalErrors: false` routes errors thrown by resolvers here too:
- * those we raised on purpose (NOT_FOUND, BAD_USER_INPUT, SERVICE_UNAVAILABLE)
- * pass unchanged, anything else becomes INTERNAL_SERVER_ERROR with its cause
- * kept for the log, and a plain denial (the fallback rule) is FORBIDDEN.
+ * A plain denial (the fallback rule) is FORBIDDEN. `allowExternalErrors: false`
+ * routes errors thrown by resolvers here too: `normalizeError` decides what
+ * they mean, so those raised on purpose (NOT_FOUND, BAD_USER_INPUT,
+ * SERVICE_UNAVAILABLE) pass unchanged and anything else becomes
+ * INTERNAL_SERVER_ERROR with its cause kept for the log.
  */
 function fallbackError(thrown: unknown): Error {
   if (thrown === null || thrown === undefined) return new ForbiddenError();
-  if (thrown instanceof GatewayError) return thrown;
-  // Errors graphql-js or Apollo raised with a public code of their own.
-  if (thrown instanceof Error && 'extensions' in thrown && typeof (thrown as GatewayError).extensions?.code === 'string') return thrown;
-  return new InternalServerError(undefined, thrown);
+  return normalizeError(thrown).error;
 }
 
 /** The permission layer, deny by default. */

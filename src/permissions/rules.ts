@@ -3,7 +3,7 @@ import type { Post as PostMessage } from '../../generated/proto/pinstack/posts/v
 import type { User as UserMessage } from '../../generated/proto/pinstack/users/v1/users.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { GatewayContext } from '../context.js';
-import { CredentialRejectedError, ForbiddenError, GatewayError, InternalServerError, UnauthenticatedError } from '../errors.js';
+import { CredentialRejectedError, ForbiddenError, normalizeError, UnauthenticatedError } from '../errors.js';
 import { id as idRule } from '../validation/rules.js';
 
 /**
@@ -21,8 +21,9 @@ function gatewayRule<P = unknown, A = Record<string, unknown>>(name: string, cac
     try {
       return await body(parent, args, context);
     } catch (error) {
-      // graphql-shield would turn a thrown error into a plain denial.
-      return error instanceof GatewayError ? error : new InternalServerError(undefined, error);
+      // graphql-shield would turn a thrown error into a plain denial: answer
+      // what the failure means instead (SERVICE_UNAVAILABLE, or INTERNAL_SERVER_ERROR for a bug).
+      return normalizeError(error).error;
     }
   });
 }

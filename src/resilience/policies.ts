@@ -26,25 +26,18 @@ export interface ServicePolicy {
   readonly breaker: CircuitBreakerPolicy;
   /** Caps the calls in flight to the service, so one slow service cannot hold every request. */
   readonly bulkhead: BulkheadPolicy;
-  /** For idempotent reads: retry (outermost), then breaker, then bulkhead. */
+  /**
+   * For methods whose proto declares `idempotency_level = NO_SIDE_EFFECTS`
+   * (see `mayRetry` in src/grpc/idempotency.ts): retry (outermost), then
+   * breaker, then bulkhead.
+   */
   readonly read: IPolicy;
-  /** For writes: breaker, then bulkhead; never retried. */
+  /** For every other method, IDEMPOTENT ones included: breaker, then bulkhead; never retried. */
   readonly write: IPolicy;
 }
 
 /** One policy set per service. */
 export type ServicePolicies = { readonly [K in ServiceName]: ServicePolicy };
-
-/**
- * Whether a method (as keyed in a ts-proto definition, `batchGetUsers`) only
- * reads, so sending it twice cannot change anything. Reads follow the
- * `Batch*` / `List*` / `Search*` naming of the protos; every other method
- * (Create, Delete, Like, Follow, UpdateProfile, MarkRead, Register, Login,
- * RefreshToken, Logout, ...) may change state and is never retried.
- */
-export function isIdempotentRead(method: string): boolean {
-  return /^(batch|list|search)[A-Z]/.test(method);
-}
 
 /**
  * Failures that say the service is unhealthy rather than that the request was

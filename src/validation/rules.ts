@@ -1,71 +1,83 @@
 import { z } from 'zod';
-import { hasHiddenControl, hasHiddenControlMultiline, hasVisibleCharacter } from '../../services/common/user-text.js';
-
-/** One-line text a person writes: no control or text-direction characters, and something visible. */
-const oneLine = (schema: z.ZodString) =>
-  schema
-    .refine((value) => !hasHiddenControl(value), 'must not contain control or text-direction characters')
-    .refine(hasVisibleCharacter, 'must contain a visible character');
-
-/** Multi-line text a person writes: tabs and line breaks, but no other control or text-direction characters. */
-const multiLine = (schema: z.ZodString) => schema.refine((value) => !hasHiddenControlMultiline(value), 'must not contain control or text-direction characters');
+import * as input from '../../services/common/rules/index.js';
+import type { Checked } from '../../services/common/rules/index.js';
 
 /**
- * Input rules the gateway enforces before calling any service. They mirror the
- * services' own checks, so a bad request is refused cheaply and with the
- * argument named as the client wrote it.
+ * The gateway's edge of the shared input rules (services/common/rules): zod
+ * parses the shape of a resolver's arguments, and every field goes through the
+ * one rule the services apply too, so a value the gateway lets through is one
+ * the service accepts, normalised the same way. The rule's message becomes the
+ * zod issue; `parseArgs` reports it as BAD_USER_INPUT naming the argument path.
+ *
+ * No limit or pattern is written here: each comes from the shared module.
  */
+
+/** A rule's answer inside a zod transform: the normalised value, or an issue (at `index` within a list). */
+function settle<T>(result: Checked<T>, ctx: z.RefinementCtx): T {
+  if (result.ok) return result.value;
+  const { message, index } = result.violation;
+  ctx.addIssue({ code: 'custom', message, path: index === undefined ? [] : [index] });
+  return z.NEVER;
+}
+
+/** A string argument checked and normalised by `rule`. */
+function textRule<T>(rule: (raw: string) => Checked<T>) {
+  return z.string().transform((value, ctx) => settle(rule(value), ctx));
+}
 
 /**
  * The most items one list argument may ask for: a page size (`first`) or a
  * list of ids. Cost estimates count no list as longer (see src/demand-control).
  */
-export const MAX_LIST_ARGUMENT = 100;
+export const MAX_LIST_ARGUMENT = input.MAX_PAGE_SIZE;
 
 /** Page sizes: `first` between 1 and 100. */
-export const first = z
-  .number()
-  .int()
-  .min(1, 'must be at least 1')
-  .max(MAX_LIST_ARGUMENT, `must be at most ${MAX_LIST_ARGUMENT}`);
+export const first = z.number().transform((value, ctx) => settle(input.pageSize(value, MAX_LIST_ARGUMENT), ctx));
 
 /** An opaque cursor from an earlier page. */
-export const cursor = z.string().max(512, 'is not a valid cursor').nullish();
+export const cursor = textRule(input.cursor).nullish();
 
-/** An entity id. */
-export const id = z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters');
+/** An entity id, trimmed. */
+export const id = textRule(input.id);
 
 /** Ids looked up at once (`users(ids:)`): at most 100. */
-export const ids = z.array(id).max(MAX_LIST_ARGUMENT, `at most ${MAX_LIST_ARGUMENT} ids at once`);
+export const ids = z.array(z.string()).transform((value, ctx) => settle(input.idList(value, MAX_LIST_ARGUMENT), ctx));
 
-export const username = z
-  .string()
-  .trim()
-  .regex(/^[A-Za-z0-9_]{3,30}$/, 'must be 3 to 30 letters, digits or underscores');
+/** Notifications marked read at once: as many as the service takes in one call. */
+export const notificationIds = z.array(z.string()).transform((value, ctx) => settle(input.idList(value, input.MAX_BATCH_IDS), ctx));
 
-export const email = z.string().trim().max(254, 'must be at most 254 characters').pipe(z.email('must be an e-mail address'));
+export const username = textRule(input.username);
 
-export const password = z.string().min(8, 'must be at least 8 characters').max(128, 'must be at most 128 characters');
+/** A new account's address, in lower case. */
+export const email = textRule(input.email);
 
-export const displayName = oneLine(z.string().trim().min(1, 'must not be empty').max(50, 'must be at most 50 characters'));
+export const password = textRule(input.password);
 
-export const bio = multiLine(z.string().max(500, 'must be at most 500 characters'));
+/** A sign-in's address, in lower case; its size only, so no account is locked out by a pattern. */
+export const signInEmail = textRule(input.signInEmail);
 
-/** An http(s) URL of up to 2,048 characters. */
-export const httpUrl = z
-  .string()
-  .trim()
-  .max(2_048, 'must be at most 2048 characters')
-  .refine((value) => /^https?:\/\/[^\s/$.?#][^\s]*$/i.test(value) && URL.canParse(value), 'must be an http(s) URL');
+export const signInPassword = textRule(input.signInPassword);
 
-export const title = oneLine(z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'));
+export const refreshToken = textRule(input.refreshToken);
 
-export const description = multiLine(z.string().max(5_000, 'must be at most 5000 characters'));
+export const displayName = textRule(input.displayName);
 
-export const searchQuery = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
+export const bio = textRule(input.bio);
+
+/** An http(s) URL, or empty to remove the avatar. */
+export const avatarUrl = textRule(input.avatarUrl);
+
+export const title = textRule(input.title);
+
+export const description = textRule(input.description);
+
+/** A post's image: an http(s) URL. */
+export const imageUrl = textRule(input.imageUrl);
+
+export const searchQuery = textRule(input.searchQuery);
 
 /** Arguments of a Relay-style connection field. */
 export const pageArgs = z.object({ first, after: cursor });
 
-/** An idempotency key (`clientMutationId`, `Idempotency-Key`): any text a client chooses, up to 255 characters. */
-export const idempotencyKey = z.string().trim().min(1, 'must not be empty').max(255, 'must be at most 255 characters');
+/** An idempotency key (`clientMutationId`, `Idempotency-Key`): any text a client chooses, trimmed. */
+export const idempotencyKey = textRule(input.idempotencyKey);

@@ -3,11 +3,9 @@ import { CircuitState, isBrokenCircuitError } from 'cockatiel';
 import assert from 'node:assert/strict';
 import { afterEach, describe, it, mock } from 'node:test';
 import { loadConfig } from '../../src/config/index.js';
-import { SERVICE_DEFINITIONS } from '../../src/grpc/service-clients.js';
 import {
   RETRY_PUSHBACK_METADATA_KEY,
   createServicePolicies,
-  isIdempotentRead,
   isRetryableFailure,
 } from '../../src/resilience/policies.js';
 
@@ -18,27 +16,6 @@ function grpcError(code: status, metadata = new Metadata()): ServiceError {
 
 describe('service policies', () => {
   afterEach(() => mock.restoreAll());
-
-  it('only Batch*, List* and Search* methods count as idempotent reads', () => {
-    const reads = Object.values(SERVICE_DEFINITIONS)
-      .flatMap((definition) => Object.keys(definition))
-      .filter(isIdempotentRead)
-      .sort();
-    assert.deepEqual(reads, [
-      'batchGetFollowStats',
-      'batchGetFollowStatus',
-      'batchGetLikeStats',
-      'batchGetPosts',
-      'batchGetRecommendations',
-      'batchGetUsers',
-      'batchListFollowers',
-      'batchListFollowing',
-      'batchListPostsByAuthor',
-      'listFeed',
-      'listNotifications',
-      'searchUsers',
-    ]);
-  });
 
   it('UNAVAILABLE is retried; RESOURCE_EXHAUSTED only with a retry pushback from the server', () => {
     const pushback = new Metadata();

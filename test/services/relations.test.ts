@@ -192,7 +192,8 @@ describe('RelationsService', () => {
       );
     });
 
-    it('reads up to 1000 followed accounts in one page, but followers 100 at most', async () => {
+    // A page over the limit is refused, as the gateway refuses `first: 101`, not cut down (shared rule `pageSize`).
+    it('reads up to 1000 followed accounts in one page, but followers 100 at most: a larger page is INVALID_ARGUMENT', async () => {
       // Set up straight in storage: the RPCs under test are the list calls.
       for (let n = 0; n < 150; n++) {
         await repository.follow('reader', `author_${n}`, new Date());
@@ -201,9 +202,15 @@ describe('RelationsService', () => {
       const [following] = (await client.api.batchListFollowing({ requests: [list('reader', 1000)] })).pages;
       assert.equal(following!.userIds.length, 150);
       assert.equal(following!.hasNextPage, false);
-      const [followers] = (await client.api.batchListFollowers({ requests: [list('celebrity', 1000)] })).pages;
+      const [followers] = (await client.api.batchListFollowers({ requests: [list('celebrity', 100)] })).pages;
       assert.equal(followers!.userIds.length, 100);
       assert.equal(followers!.hasNextPage, true);
+      await assertRpcError(
+        client.api.batchListFollowers({ requests: [list('celebrity', 101)] }),
+        status.INVALID_ARGUMENT,
+        'requests[0].page_size',
+      );
+      await assertRpcError(client.api.batchListFollowing({ requests: [list('reader', 1001)] }), status.INVALID_ARGUMENT, 'requests[0].page_size');
       const [byDefault] = (await client.api.batchListFollowing({ requests: [list('reader')] })).pages;
       assert.equal(byDefault!.userIds.length, 20);
     });

@@ -907,6 +907,75 @@ export const LogoutResponse: MessageFns<LogoutResponse> = {
 /**
  * AuthService owns credentials and issues tokens. It creates the public
  * profile through the users service when an account registers.
+ *
+ * Methods that change nothing declare idempotency_level = NO_SIDE_EFFECTS;
+ * the gateway retries those, and only those (src/grpc/idempotency.ts).
+ */
+export type AuthServiceDefinition = typeof AuthServiceDefinition;
+export const AuthServiceDefinition = {
+  name: "AuthService",
+  fullName: "pinstack.auth.v1.AuthService",
+  methods: {
+    /**
+     * Register creates the account and its profile and signs the user in.
+     * ALREADY_EXISTS when the username or e-mail is taken. Idempotent when given
+     * an idempotency_key: a repeat answers with the first account and a new pair.
+     */
+    register: {
+      name: "Register",
+      requestType: RegisterRequest as typeof RegisterRequest,
+      requestStream: false,
+      responseType: RegisterResponse as typeof RegisterResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * Login checks the password. UNAUTHENTICATED for any wrong e-mail or
+     * password, without saying which.
+     */
+    login: {
+      name: "Login",
+      requestType: LoginRequest as typeof LoginRequest,
+      requestStream: false,
+      responseType: LoginResponse as typeof LoginResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * RefreshToken exchanges a refresh token for a new pair. Each refresh token
+     * works once: presenting a spent one again revokes every token of its family
+     * (the sign-in it descends from) and answers UNAUTHENTICATED, as does an
+     * unknown, expired or revoked token.
+     */
+    refreshToken: {
+      name: "RefreshToken",
+      requestType: RefreshTokenRequest as typeof RefreshTokenRequest,
+      requestStream: false,
+      responseType: RefreshTokenResponse as typeof RefreshTokenResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * Logout revokes the family of a refresh token. Idempotent: an unknown or
+     * already revoked token is not an error.
+     */
+    logout: {
+      name: "Logout",
+      requestType: LogoutRequest as typeof LogoutRequest,
+      requestStream: false,
+      responseType: LogoutResponse as typeof LogoutResponse,
+      responseStream: false,
+      options: { idempotencyLevel: "IDEMPOTENT" },
+    },
+  },
+} as const;
+
+/**
+ * AuthService owns credentials and issues tokens. It creates the public
+ * profile through the users service when an account registers.
+ *
+ * Methods that change nothing declare idempotency_level = NO_SIDE_EFFECTS;
+ * the gateway retries those, and only those (src/grpc/idempotency.ts).
  */
 export type AuthServiceService = typeof AuthServiceService;
 export const AuthServiceService = {

@@ -912,6 +912,54 @@ export const MarkReadResponse: MessageFns<MarkReadResponse> = {
 /**
  * NotificationsService keeps each user's notifications. The relations and
  * posts services create them when someone follows a user or likes a post.
+ *
+ * Methods that change nothing declare idempotency_level = NO_SIDE_EFFECTS;
+ * the gateway retries those, and only those (src/grpc/idempotency.ts).
+ */
+export type NotificationsServiceDefinition = typeof NotificationsServiceDefinition;
+export const NotificationsServiceDefinition = {
+  name: "NotificationsService",
+  fullName: "pinstack.notifications.v1.NotificationsService",
+  methods: {
+    createNotification: {
+      name: "CreateNotification",
+      requestType: CreateNotificationRequest as typeof CreateNotificationRequest,
+      requestStream: false,
+      responseType: CreateNotificationResponse as typeof CreateNotificationResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** ListNotifications pages through a recipient's notifications, newest first. */
+    listNotifications: {
+      name: "ListNotifications",
+      requestType: ListNotificationsRequest as typeof ListNotificationsRequest,
+      requestStream: false,
+      responseType: ListNotificationsResponse as typeof ListNotificationsResponse,
+      responseStream: false,
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
+    },
+    /**
+     * MarkRead marks the recipient's own notifications among `ids` as read and
+     * returns how many changed; ids of other recipients are ignored. Idempotent:
+     * marking them again changes nothing and counts 0.
+     */
+    markRead: {
+      name: "MarkRead",
+      requestType: MarkReadRequest as typeof MarkReadRequest,
+      requestStream: false,
+      responseType: MarkReadResponse as typeof MarkReadResponse,
+      responseStream: false,
+      options: { idempotencyLevel: "IDEMPOTENT" },
+    },
+  },
+} as const;
+
+/**
+ * NotificationsService keeps each user's notifications. The relations and
+ * posts services create them when someone follows a user or likes a post.
+ *
+ * Methods that change nothing declare idempotency_level = NO_SIDE_EFFECTS;
+ * the gateway retries those, and only those (src/grpc/idempotency.ts).
  */
 export type NotificationsServiceService = typeof NotificationsServiceService;
 export const NotificationsServiceService = {
@@ -940,7 +988,8 @@ export const NotificationsServiceService = {
   },
   /**
    * MarkRead marks the recipient's own notifications among `ids` as read and
-   * returns how many changed; ids of other recipients are ignored.
+   * returns how many changed; ids of other recipients are ignored. Idempotent:
+   * marking them again changes nothing and counts 0.
    */
   markRead: {
     path: "/pinstack.notifications.v1.NotificationsService/MarkRead" as const,
@@ -959,7 +1008,8 @@ export interface NotificationsServiceServer extends UntypedServiceImplementation
   listNotifications: handleUnaryCall<ListNotificationsRequest, ListNotificationsResponse>;
   /**
    * MarkRead marks the recipient's own notifications among `ids` as read and
-   * returns how many changed; ids of other recipients are ignored.
+   * returns how many changed; ids of other recipients are ignored. Idempotent:
+   * marking them again changes nothing and counts 0.
    */
   markRead: handleUnaryCall<MarkReadRequest, MarkReadResponse>;
 }
@@ -998,7 +1048,8 @@ export interface NotificationsServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * MarkRead marks the recipient's own notifications among `ids` as read and
-   * returns how many changed; ids of other recipients are ignored.
+   * returns how many changed; ids of other recipients are ignored. Idempotent:
+   * marking them again changes nothing and counts 0.
    */
   markRead(
     request: MarkReadRequest,

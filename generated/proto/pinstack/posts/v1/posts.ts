@@ -1995,7 +1995,104 @@ export const UnlikePostResponse: MessageFns<UnlikePostResponse> = {
   },
 };
 
-/** PostsService owns posts and likes. */
+/**
+ * PostsService owns posts and likes.
+ *
+ * Methods that change nothing declare idempotency_level = NO_SIDE_EFFECTS;
+ * the gateway retries those, and only those (src/grpc/idempotency.ts).
+ */
+export type PostsServiceDefinition = typeof PostsServiceDefinition;
+export const PostsServiceDefinition = {
+  name: "PostsService",
+  fullName: "pinstack.posts.v1.PostsService",
+  methods: {
+    /** BatchGetPosts returns the posts that exist among `ids`; unknown ids are absent. */
+    batchGetPosts: {
+      name: "BatchGetPosts",
+      requestType: BatchGetPostsRequest as typeof BatchGetPostsRequest,
+      requestStream: false,
+      responseType: BatchGetPostsResponse as typeof BatchGetPostsResponse,
+      responseStream: false,
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
+    },
+    /** BatchGetLikeStats returns one entry for every post id that exists. */
+    batchGetLikeStats: {
+      name: "BatchGetLikeStats",
+      requestType: BatchGetLikeStatsRequest as typeof BatchGetLikeStatsRequest,
+      requestStream: false,
+      responseType: BatchGetLikeStatsResponse as typeof BatchGetLikeStatsResponse,
+      responseStream: false,
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
+    },
+    /**
+     * BatchListPostsByAuthor pages through several authors' posts at once,
+     * newest first; one page per request entry, in request order.
+     */
+    batchListPostsByAuthor: {
+      name: "BatchListPostsByAuthor",
+      requestType: BatchListPostsByAuthorRequest as typeof BatchListPostsByAuthorRequest,
+      requestStream: false,
+      responseType: BatchListPostsByAuthorResponse as typeof BatchListPostsByAuthorResponse,
+      responseStream: false,
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
+    },
+    /** ListFeed merges the posts of `author_ids`, newest first. */
+    listFeed: {
+      name: "ListFeed",
+      requestType: ListFeedRequest as typeof ListFeedRequest,
+      requestStream: false,
+      responseType: ListFeedResponse as typeof ListFeedResponse,
+      responseStream: false,
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
+    },
+    /** CreatePost is idempotent when given an idempotency_key: a repeat returns the first post. */
+    createPost: {
+      name: "CreatePost",
+      requestType: CreatePostRequest as typeof CreatePostRequest,
+      requestStream: false,
+      responseType: CreatePostResponse as typeof CreatePostResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * DeletePost removes a post. NOT_FOUND for an unknown post;
+     * PERMISSION_DENIED unless the actor is the author or `actor_is_admin`.
+     */
+    deletePost: {
+      name: "DeletePost",
+      requestType: DeletePostRequest as typeof DeletePostRequest,
+      requestStream: false,
+      responseType: DeletePostResponse as typeof DeletePostResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** LikePost is idempotent: liking twice counts once. */
+    likePost: {
+      name: "LikePost",
+      requestType: LikePostRequest as typeof LikePostRequest,
+      requestStream: false,
+      responseType: LikePostResponse as typeof LikePostResponse,
+      responseStream: false,
+      options: { idempotencyLevel: "IDEMPOTENT" },
+    },
+    /** UnlikePost is idempotent: unliking a post not liked changes nothing. */
+    unlikePost: {
+      name: "UnlikePost",
+      requestType: UnlikePostRequest as typeof UnlikePostRequest,
+      requestStream: false,
+      responseType: UnlikePostResponse as typeof UnlikePostResponse,
+      responseStream: false,
+      options: { idempotencyLevel: "IDEMPOTENT" },
+    },
+  },
+} as const;
+
+/**
+ * PostsService owns posts and likes.
+ *
+ * Methods that change nothing declare idempotency_level = NO_SIDE_EFFECTS;
+ * the gateway retries those, and only those (src/grpc/idempotency.ts).
+ */
 export type PostsServiceService = typeof PostsServiceService;
 export const PostsServiceService = {
   /** BatchGetPosts returns the posts that exist among `ids`; unknown ids are absent. */
@@ -2080,6 +2177,7 @@ export const PostsServiceService = {
     responseSerialize: (value: LikePostResponse): Buffer => Buffer.from(LikePostResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): LikePostResponse => LikePostResponse.decode(value),
   },
+  /** UnlikePost is idempotent: unliking a post not liked changes nothing. */
   unlikePost: {
     path: "/pinstack.posts.v1.PostsService/UnlikePost" as const,
     requestStream: false as const,
@@ -2112,6 +2210,7 @@ export interface PostsServiceServer extends UntypedServiceImplementation {
   deletePost: handleUnaryCall<DeletePostRequest, DeletePostResponse>;
   /** LikePost is idempotent: liking twice counts once. */
   likePost: handleUnaryCall<LikePostRequest, LikePostResponse>;
+  /** UnlikePost is idempotent: unliking a post not liked changes nothing. */
   unlikePost: handleUnaryCall<UnlikePostRequest, UnlikePostResponse>;
 }
 
@@ -2234,6 +2333,7 @@ export interface PostsServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: LikePostResponse) => void,
   ): ClientUnaryCall;
+  /** UnlikePost is idempotent: unliking a post not liked changes nothing. */
   unlikePost(
     request: UnlikePostRequest,
     callback: (error: ServiceError | null, response: UnlikePostResponse) => void,

@@ -297,6 +297,37 @@ export const BatchGetRecommendationsResponse: MessageFns<BatchGetRecommendations
 /**
  * RecommendationsService suggests accounts to follow. It is non-critical: the
  * gateway degrades to an empty list when it is down.
+ *
+ * Methods that change nothing declare idempotency_level = NO_SIDE_EFFECTS;
+ * the gateway retries those, and only those (src/grpc/idempotency.ts).
+ */
+export type RecommendationsServiceDefinition = typeof RecommendationsServiceDefinition;
+export const RecommendationsServiceDefinition = {
+  name: "RecommendationsService",
+  fullName: "pinstack.recommendations.v1.RecommendationsService",
+  methods: {
+    /**
+     * BatchGetRecommendations returns one entry per requested user id, in
+     * request order: accounts followed by the accounts they follow, most shared
+     * first, excluding themselves and accounts they already follow.
+     */
+    batchGetRecommendations: {
+      name: "BatchGetRecommendations",
+      requestType: BatchGetRecommendationsRequest as typeof BatchGetRecommendationsRequest,
+      requestStream: false,
+      responseType: BatchGetRecommendationsResponse as typeof BatchGetRecommendationsResponse,
+      responseStream: false,
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
+    },
+  },
+} as const;
+
+/**
+ * RecommendationsService suggests accounts to follow. It is non-critical: the
+ * gateway degrades to an empty list when it is down.
+ *
+ * Methods that change nothing declare idempotency_level = NO_SIDE_EFFECTS;
+ * the gateway retries those, and only those (src/grpc/idempotency.ts).
  */
 export type RecommendationsServiceService = typeof RecommendationsServiceService;
 export const RecommendationsServiceService = {

@@ -1430,7 +1430,83 @@ export const BatchListFollowingResponse: MessageFns<BatchListFollowingResponse> 
   },
 };
 
-/** RelationsService owns the follow graph. */
+/**
+ * RelationsService owns the follow graph.
+ *
+ * Methods that change nothing declare idempotency_level = NO_SIDE_EFFECTS;
+ * the gateway retries those, and only those (src/grpc/idempotency.ts).
+ */
+export type RelationsServiceDefinition = typeof RelationsServiceDefinition;
+export const RelationsServiceDefinition = {
+  name: "RelationsService",
+  fullName: "pinstack.relations.v1.RelationsService",
+  methods: {
+    /** Follow is idempotent. INVALID_ARGUMENT when a user follows themselves. */
+    follow: {
+      name: "Follow",
+      requestType: FollowRequest as typeof FollowRequest,
+      requestStream: false,
+      responseType: FollowResponse as typeof FollowResponse,
+      responseStream: false,
+      options: { idempotencyLevel: "IDEMPOTENT" },
+    },
+    /** Unfollow is idempotent. */
+    unfollow: {
+      name: "Unfollow",
+      requestType: UnfollowRequest as typeof UnfollowRequest,
+      requestStream: false,
+      responseType: UnfollowResponse as typeof UnfollowResponse,
+      responseStream: false,
+      options: { idempotencyLevel: "IDEMPOTENT" },
+    },
+    /** BatchGetFollowStats returns one entry per requested user id. */
+    batchGetFollowStats: {
+      name: "BatchGetFollowStats",
+      requestType: BatchGetFollowStatsRequest as typeof BatchGetFollowStatsRequest,
+      requestStream: false,
+      responseType: BatchGetFollowStatsResponse as typeof BatchGetFollowStatsResponse,
+      responseStream: false,
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
+    },
+    /** BatchGetFollowStatus tells, for each of `user_ids`, whether `follower_id` follows it. */
+    batchGetFollowStatus: {
+      name: "BatchGetFollowStatus",
+      requestType: BatchGetFollowStatusRequest as typeof BatchGetFollowStatusRequest,
+      requestStream: false,
+      responseType: BatchGetFollowStatusResponse as typeof BatchGetFollowStatusResponse,
+      responseStream: false,
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
+    },
+    /**
+     * BatchListFollowers pages through several users' followers, newest follow
+     * first; one page per request entry, in request order.
+     */
+    batchListFollowers: {
+      name: "BatchListFollowers",
+      requestType: BatchListFollowersRequest as typeof BatchListFollowersRequest,
+      requestStream: false,
+      responseType: BatchListFollowersResponse as typeof BatchListFollowersResponse,
+      responseStream: false,
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
+    },
+    /** BatchListFollowing pages through the accounts several users follow. */
+    batchListFollowing: {
+      name: "BatchListFollowing",
+      requestType: BatchListFollowingRequest as typeof BatchListFollowingRequest,
+      requestStream: false,
+      responseType: BatchListFollowingResponse as typeof BatchListFollowingResponse,
+      responseStream: false,
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
+    },
+  },
+} as const;
+
+/**
+ * RelationsService owns the follow graph.
+ *
+ * Methods that change nothing declare idempotency_level = NO_SIDE_EFFECTS;
+ * the gateway retries those, and only those (src/grpc/idempotency.ts).
+ */
 export type RelationsServiceService = typeof RelationsServiceService;
 export const RelationsServiceService = {
   /** Follow is idempotent. INVALID_ARGUMENT when a user follows themselves. */

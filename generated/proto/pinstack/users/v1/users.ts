@@ -911,6 +911,66 @@ export const SearchUsersResponse: MessageFns<SearchUsersResponse> = {
 /**
  * UsersService owns public profiles: identity, display name, bio, avatar and
  * the account's e-mail address. Credentials live in the auth service.
+ *
+ * Methods that change nothing declare idempotency_level = NO_SIDE_EFFECTS;
+ * the gateway retries those, and only those (src/grpc/idempotency.ts).
+ */
+export type UsersServiceDefinition = typeof UsersServiceDefinition;
+export const UsersServiceDefinition = {
+  name: "UsersService",
+  fullName: "pinstack.users.v1.UsersService",
+  methods: {
+    /**
+     * BatchGetUsers returns the users that exist among `ids`, in no particular
+     * order. Unknown ids are simply absent from the reply.
+     */
+    batchGetUsers: {
+      name: "BatchGetUsers",
+      requestType: BatchGetUsersRequest as typeof BatchGetUsersRequest,
+      requestStream: false,
+      responseType: BatchGetUsersResponse as typeof BatchGetUsersResponse,
+      responseStream: false,
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
+    },
+    /** CreateUser adds a user. ALREADY_EXISTS when the username or e-mail is taken. */
+    createUser: {
+      name: "CreateUser",
+      requestType: CreateUserRequest as typeof CreateUserRequest,
+      requestStream: false,
+      responseType: CreateUserResponse as typeof CreateUserResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** UpdateProfile changes the fields that are set. NOT_FOUND for an unknown user. */
+    updateProfile: {
+      name: "UpdateProfile",
+      requestType: UpdateProfileRequest as typeof UpdateProfileRequest,
+      requestStream: false,
+      responseType: UpdateProfileResponse as typeof UpdateProfileResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * SearchUsers matches a case-insensitive prefix of the username or of any
+     * word of the display name, best matches first.
+     */
+    searchUsers: {
+      name: "SearchUsers",
+      requestType: SearchUsersRequest as typeof SearchUsersRequest,
+      requestStream: false,
+      responseType: SearchUsersResponse as typeof SearchUsersResponse,
+      responseStream: false,
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
+    },
+  },
+} as const;
+
+/**
+ * UsersService owns public profiles: identity, display name, bio, avatar and
+ * the account's e-mail address. Credentials live in the auth service.
+ *
+ * Methods that change nothing declare idempotency_level = NO_SIDE_EFFECTS;
+ * the gateway retries those, and only those (src/grpc/idempotency.ts).
  */
 export type UsersServiceService = typeof UsersServiceService;
 export const UsersServiceService = {

@@ -1,0 +1,65 @@
+/**
+ * The codes clients may rely on in `errors[].extensions.code`. They are part of
+ * the public contract: never rename one, only add.
+ */
+export const GatewayErrorCode = {
+  /** A request the gateway cannot use as a GraphQL request (Apollo Server's code for the same). */
+  BadRequest: 'BAD_REQUEST',
+  BadUserInput: 'BAD_USER_INPUT',
+  Unauthenticated: 'UNAUTHENTICATED',
+  Forbidden: 'FORBIDDEN',
+  NotFound: 'NOT_FOUND',
+  Conflict: 'CONFLICT',
+  RateLimited: 'RATE_LIMITED',
+  /** Trusted-documents mode: the operation is not on the list of allowed documents. */
+  PersistedQueryNotInList: 'PERSISTED_QUERY_NOT_IN_LIST',
+  /** The operation's estimated cost is over `MAX_OPERATION_COST`; nothing was run. */
+  OperationTooExpensive: 'OPERATION_TOO_EXPENSIVE',
+  /** The document breaks a structural limit (depth, aliases, directives, tokens, characters); nothing was run. */
+  OperationLimitExceeded: 'OPERATION_LIMIT_EXCEEDED',
+  /** The request used up its execution budget (RPCs or list items) while running; the rest was not fetched. */
+  ExecutionBudgetExceeded: 'EXECUTION_BUDGET_EXCEEDED',
+  /** The answer would be larger than `MAX_RESPONSE_BYTES`. */
+  ResponseTooLarge: 'RESPONSE_TOO_LARGE',
+  ServiceUnavailable: 'SERVICE_UNAVAILABLE',
+  InternalServerError: 'INTERNAL_SERVER_ERROR',
+} as const;
+
+export type GatewayErrorCode = (typeof GatewayErrorCode)[keyof typeof GatewayErrorCode];
+
+/**
+ * Apollo Server's own codes (`ApolloServerErrorCode` in `@apollo/server/errors`)
+ * that clients see as Apollo Server wrote them: refusals of a request before
+ * any resolver runs. Its INTERNAL_SERVER_ERROR is left out on purpose: Apollo
+ * Server gives it to every error that has no code, so it says nothing about
+ * whether the message is safe to show. BAD_REQUEST and BAD_USER_INPUT are codes
+ * of the gateway's too; an error Apollo Server raised with one keeps Apollo's
+ * message (a variable that does not coerce names the variable).
+ */
+export const ApolloErrorCode = {
+  GraphqlParseFailed: 'GRAPHQL_PARSE_FAILED',
+  GraphqlValidationFailed: 'GRAPHQL_VALIDATION_FAILED',
+  PersistedQueryNotFound: 'PERSISTED_QUERY_NOT_FOUND',
+  PersistedQueryNotSupported: 'PERSISTED_QUERY_NOT_SUPPORTED',
+  OperationResolutionFailure: 'OPERATION_RESOLUTION_FAILURE',
+  BadUserInput: 'BAD_USER_INPUT',
+  BadRequest: 'BAD_REQUEST',
+} as const;
+
+export type ApolloErrorCode = (typeof ApolloErrorCode)[keyof typeof ApolloErrorCode];
+
+const GATEWAY_CODES: ReadonlySet<string> = new Set(Object.values(GatewayErrorCode));
+const APOLLO_CODES: ReadonlySet<string> = new Set(Object.values(ApolloErrorCode));
+
+/** Every code a client may see: the gateway's own and Apollo Server's for requests that never reach a resolver. */
+export const PUBLIC_CODES: ReadonlySet<string> = new Set([...GATEWAY_CODES, ...APOLLO_CODES]);
+
+/** Whether `code` is one of the gateway's codes. */
+export function isGatewayErrorCode(code: unknown): code is GatewayErrorCode {
+  return typeof code === 'string' && GATEWAY_CODES.has(code);
+}
+
+/** Whether `code` is one of Apollo Server's codes that clients see as they are. */
+export function isApolloErrorCode(code: unknown): code is ApolloErrorCode {
+  return typeof code === 'string' && APOLLO_CODES.has(code);
+}

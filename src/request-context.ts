@@ -1,0 +1,109 @@
+import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
+import { identityMetadata } from '../services/common/identity.js';
+import type { Viewer } from './auth/viewer.js';
+import type { SharedState } from './cache/shared-state.js';
+import type { GatewayConfig } from './config/index.js';
+import type { GatewayContext } from './context.js';
+import type { DemandControl } from './demand-control/index.js';
+import { InternalServerError } from './errors.js';
+import { createServiceApis } from './grpc/service-apis.js';
+import type { ServiceClients } from './grpc/service-clients.js';
+import { DegradedErrors } from './http/degraded-errors.js';
+import { createLoaders } from './loaders/index.js';
+import { clientIp, requestLimits } from './rate-limit/middleware.js';
+import type { ServicePolicies } from './resilience/policies.js';
+import { REQUEST_ID_HEADER } from './telemetry/http-metrics.js';
+import type { Logger } from './telemetry/logger.js';
+import type { GatewayMetrics } from './telemetry/metrics.js';
+
+/**
+ * What `createRequestContext` needs from the gateway: the parts that live as
+ * long as the gateway and are shared by every request. Each is narrowed to
+ * what a context uses, so a test can build one with stand-ins.
+ */
+export interface RequestContextDependencies {
+  /** The settings a context reads: the request's time budget, the RPC timeout and the service secret. */
+  config: Pick<GatewayConfig, 'rpcTimeoutMs' | 'serviceSecret'> & { resilience: Pick<GatewayConfig['resilience'], 'requestBudgetMs'> };
+  /** One client per service, created once by the gateway. */
+  clients: ServiceClients;
+  /** Each service's breaker, bulkhead and retry policy, shared by every request. */
+  policies: ServicePolicies;
+  /** The profile cache and the rate-limit counters, shared by every replica. */
+  shared: Pick<SharedState, 'profiles' | 'rateLimits'>;
+  /** Hands each request its execution budget. */
+  demand: Pick<DemandControl<GatewayContext>, 'budget'>;
+  /** Counts loader batches by size. */
+  metrics: Pick<GatewayMetrics, 'onLoaderBatch'>;
+  /**
+   * The request's verified viewer, or null when it sent no token; rejects when
+   * the token does not verify. The gateway remembers the answer per request,
+   * as the shedder and the rate limiter asked for it before.
+   */
+  viewerOf: (req: IncomingMessage) => Promise<Viewer | null>;
+  /** Where a context that could not be built is logged. */
+  logger: Logger;
+}
+
+/**
+ * Builds the `GatewayContext` of one GraphQL request, as Apollo Server's
+ * `context` function: the request's time budget (started now), its verified
+ * viewer, its execution budget, the service APIs that carry its identity
+ * metadata and deadlines, its loaders, its per-field limits and who pays for
+ * its cost.
+ *
+ * A token that does not verify rejects with its own error (UNAUTHENTICATED, or
+ * SERVICE_UNAVAILABLE when the keys cannot be fetched). Any other failure is a
+ * bug: it is logged with the request id and rejects with INTERNAL_SERVER_ERROR,
+ * as Apollo Server answers a failed context with a 500 and calls no plugin
+ * that could log it.
+ *
+ * @example
+ * expressMiddleware(apollo, { context: ({ req }) => createRequestContext(dependencies, req) });
+ */
+export async function createRequestContext(dependencies: RequestContextDependencies, req: Request): Promise<GatewayContext> {
+  const { config, logger } = dependencies;
+  // The request's time budget starts now; every RPC deadline is cut from what is left of it.
+  const budgetEndsAt = Date.now() + config.resilience.requestBudgetMs;
+  const viewer = await dependencies.viewerOf(req);
+  try {
+    return buildContext(dependencies, req, viewer, budgetEndsAt);
+  } catch (error) {
+    // Apollo Server answers a failed context with a 500 and calls no plugin that could log it.
+    logger.error({ err: error, requestId: req.headers[REQUEST_ID_HEADER] }, 'context creation failed');
+    throw new InternalServerError(undefined, error);
+  }
+}
+
+/** The context itself, once the viewer is known; see `GatewayContext` for what each part is for. */
+function buildContext(dependencies: RequestContextDependencies, req: Request, viewer: Viewer | null, budgetEndsAt: number): GatewayContext {
+  const { config, clients, policies, shared, demand, metrics } = dependencies;
+  const budget = demand.budget();
+  const services = createServiceApis(clients, {
+    budget,
+    policies,
+    budgetEndsAt,
+    rpcTimeoutMs: config.rpcTimeoutMs,
+    // The service secret goes with every call, anonymous viewer or not: services refuse
+    // any call without it, and act on the viewer's identity only because it vouches for it.
+    metadata: identityMetadata(config.serviceSecret, viewer && { userId: viewer.id, roles: viewer.roles }),
+  });
+  return {
+    viewer,
+    signedIn: new Set<string>(),
+    services,
+    loaders: createLoaders(services, viewer, metrics.onLoaderBatch, budget),
+    degraded: new DegradedErrors(),
+    idempotencyKey: idempotencyKeyHeader(req.headers['idempotency-key']),
+    profiles: shared.profiles,
+    limits: requestLimits(shared.rateLimits, req),
+    budget,
+    payer: viewer ? { key: `user:${viewer.id}`, signedIn: true } : { key: `ip:${clientIp(req)}`, signedIn: false },
+  };
+}
+
+/** The `Idempotency-Key` header's value, or null when absent or empty; a repeated header counts once. */
+function idempotencyKeyHeader(value: string | string[] | undefined): string | null {
+  const key = (Array.isArray(value) ? value[0] : value)?.trim();
+  return key ? key : null;
+}
