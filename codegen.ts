@@ -26,7 +26,7 @@ const config: CodegenConfig = {
           User: '../proto/pinstack/users/v1/users.js#User as UserMessage',
           Post: '../proto/pinstack/posts/v1/posts.js#Post as PostMessage',
           Notification: '../proto/pinstack/notifications/v1/notifications.js#Notification as NotificationMessage',
-          Profile: '../../resolvers/models.js#ProfileModel',
+          Profile: '../../src/sources/profiles/model.js#ProfileModel',
           UserEdge: '../../resolvers/models.js#UserEdgeModel',
         },
         enumsAsTypes: true,

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { MutationResolvers } from '../generated/graphql/resolvers-types.js';
-import type { TokenPair } from '../generated/proto/pinstack/auth/v1/auth.js';
-import type { LikeStats, Post as PostMessage } from '../generated/proto/pinstack/posts/v1/posts.js';
 import type { User as UserMessage } from '../generated/proto/pinstack/users/v1/users.js';
 import { requireViewer } from '../src/auth/require-viewer.js';
 import type { GatewayContext } from '../src/context.js';
-import { CredentialRejectedError, InternalServerError, NotFoundError, UnauthenticatedError } from '../src/errors.js';
+import { InternalServerError, NotFoundError } from '../src/errors.js';
+import type { SignedIn } from '../src/sources/auth.js';
+import type { IdempotencyKey } from '../src/sources/index.js';
 import { parseArgs } from '../src/validation/parse.js';
 import * as rules from '../src/validation/rules.js';
 
@@ -43,15 +43,13 @@ function idempotencyKeyHeader(context: GatewayContext): string | null {
 }
 
 /**
- * A creating mutation's idempotency key, `clientMutationId` or else the `Idempotency-Key` header,
- * as request fields for its service, and the argument a reused key is reported under.
+ * A creating mutation's idempotency key: `clientMutationId`, or else the
+ * `Idempotency-Key` header, with the argument a reused key is reported under.
  */
-function idempotencyKeyOf(clientMutationId: string | null | undefined, context: GatewayContext) {
-  const idempotencyKey = clientMutationId ?? idempotencyKeyHeader(context);
-  return {
-    request: idempotencyKey !== null ? { idempotencyKey } : {},
-    fields: { idempotency_key: clientMutationId != null ? 'input.clientMutationId' : 'Idempotency-Key' },
-  };
+function idempotencyKeyOf(clientMutationId: string | null | undefined, context: GatewayContext): IdempotencyKey | null {
+  if (clientMutationId != null) return { key: clientMutationId, argument: 'input.clientMutationId' };
+  const header = idempotencyKeyHeader(context);
+  return header !== null ? { key: header, argument: 'Idempotency-Key' } : null;
 }
 
 const updateProfileArgs = z.object({
@@ -70,92 +68,62 @@ const idArgs = z.object({ id: rules.id });
 const postIdArgs = z.object({ postId: rules.id });
 const userIdArgs = z.object({ userId: rules.id });
 
-/** Writes: each checks the viewer and its input, then makes the one RPC that owns the change. */
+/**
+ * Writes: each checks the viewer and its input, then calls the source that
+ * owns the change. The sources drop what a write makes stale, cached profiles
+ * included (see src/sources/profiles/invalidation.ts); no resolver does.
+ */
 export const Mutation: MutationResolvers = {
   register: async (_parent, args, context) => {
     const { input } = parseArgs(registerArgs, args);
     // Counted before the account is created: a refused register creates nothing.
     await context.limits.attempt('register');
     const { clientMutationId, ...account } = input;
-    const idempotency = idempotencyKeyOf(clientMutationId, context);
-    const reply = await context.services.auth.register(
-      { ...account, ...idempotency.request },
-      { fieldPrefix: 'input.', fields: idempotency.fields },
-    );
-    return authPayload(context, reply.userId, reply.tokens);
+    return authPayload(context, await context.sources.auth.register(account, idempotencyKeyOf(clientMutationId, context)));
   },
 
   login: async (_parent, args, context) => {
     const { input } = parseArgs(loginArgs, args);
     await context.limits.attempt('login');
-    const reply = await context.services.auth.login({ email: input.email, password: input.password }, { fieldPrefix: 'input.' });
-    return authPayload(context, reply.userId, reply.tokens);
+    return authPayload(context, await context.sources.auth.login(input.email, input.password));
   },
 
   refreshToken: async (_parent, args, context) => {
     const { refreshToken } = parseArgs(refreshTokenArgs, args);
     await context.limits.attempt('refresh');
-    try {
-      const reply = await context.services.auth.refreshToken({ refreshToken });
-      return await authPayload(context, reply.userId, reply.tokens);
-    } catch (error) {
-      // A refused refresh token is a credential that does not hold: HTTP 401, as for a bad access token.
-      if (error instanceof UnauthenticatedError) throw new CredentialRejectedError('The refresh token is not valid; sign in again.', error);
-      throw error;
-    }
+    return authPayload(context, await context.sources.auth.refresh(refreshToken));
   },
 
   logout: async (_parent, args, context) => {
     const { refreshToken } = parseArgs(refreshTokenArgs, args);
     await context.limits.attempt('refresh');
-    const { revoked } = await context.services.auth.logout({ refreshToken });
-    return revoked;
+    return context.sources.auth.logout(refreshToken);
   },
 
   createPost: async (_parent, args, context) => {
     const viewer = requireViewer(context);
     const { input } = parseArgs(createPostArgs, args);
-    const idempotency = idempotencyKeyOf(input.clientMutationId, context);
-    const { post } = await context.services.posts.createPost(
-      {
-        authorId: viewer.id,
-        title: input.title,
-        description: input.description ?? '',
-        imageUrl: input.imageUrl,
-        ...idempotency.request,
-      },
-      { fieldPrefix: 'input.', fields: idempotency.fields },
-    );
-    if (!post) throw new InternalServerError('The posts service returned no post.');
-    await context.profiles.invalidate([viewer.id]);
-    return post;
+    const post = { title: input.title, description: input.description ?? '', imageUrl: input.imageUrl };
+    return context.sources.posts.createPost(viewer.id, post, idempotencyKeyOf(input.clientMutationId, context));
   },
 
   deletePost: async (_parent, args, context) => {
     const viewer = requireViewer(context);
     const { id } = parseArgs(idArgs, args);
-    // The author's cached profile lists the post; an admin may delete another author's.
-    const authorId = (await context.loaders.postsById.load(id).catch(() => null))?.authorId ?? viewer.id;
-    await context.services.posts.deletePost({ id, actorId: viewer.id, actorIsAdmin: viewer.roles.includes('admin') });
-    await context.profiles.invalidate([authorId]);
-    context.loaders.postsById.clear(id);
+    await context.sources.posts.deletePost(id, viewer);
     return true;
   },
 
   likePost: async (_parent, args, context) => {
     const viewer = requireViewer(context);
     const { postId } = parseArgs(postIdArgs, args);
-    const reply = await context.services.posts.likePost({ postId, userId: viewer.id });
-    if (reply.post) await context.profiles.invalidate([reply.post.authorId]);
-    return primeLiked(context, reply.post, reply.stats);
+    return context.sources.posts.likePost(postId, viewer.id);
   },
 
   unlikePost: async (_parent, args, context) => {
     const viewer = requireViewer(context);
     const { postId } = parseArgs(postIdArgs, args);
-    const reply = await context.services.posts.unlikePost({ postId, userId: viewer.id });
-    if (reply.post) await context.profiles.invalidate([reply.post.authorId]);
-    return primeLiked(context, reply.post, reply.stats);
+    return context.sources.posts.unlikePost(postId, viewer.id);
   },
 
   follow: (_parent, args, context) => changeFollow(context, args, 'follow'),
@@ -165,65 +133,34 @@ export const Mutation: MutationResolvers = {
   updateProfile: async (_parent, args, context) => {
     const viewer = requireViewer(context);
     const { input } = parseArgs(updateProfileArgs, args);
-    const { user } = await context.services.users.updateProfile(
-      {
-        userId: viewer.id,
-        displayName: input.displayName ?? undefined,
-        bio: input.bio ?? undefined,
-        avatarUrl: input.avatarUrl ?? undefined,
-      },
-      { fieldPrefix: 'input.' },
-    );
-    if (!user) throw new InternalServerError('The users service returned no user.');
-    await context.profiles.invalidate([user.id]);
-    context.loaders.usersById.clear(user.id).prime(user.id, user);
-    return user;
+    return context.sources.users.updateProfile(viewer.id, {
+      displayName: input.displayName ?? undefined,
+      bio: input.bio ?? undefined,
+      avatarUrl: input.avatarUrl ?? undefined,
+    });
   },
 
   markNotificationsRead: async (_parent, args, context) => {
     const viewer = requireViewer(context);
     const { ids } = parseArgs(z.object({ ids: rules.notificationIds }), args);
-    if (ids.length === 0) return 0;
-    const { updatedCount } = await context.services.notifications.markRead({ recipientId: viewer.id, ids });
-    return updatedCount;
+    return context.sources.notifications.markRead(viewer.id, ids);
   },
 };
 
-async function authPayload(context: GatewayContext, userId: string, tokens: TokenPair | undefined) {
-  if (!tokens) throw new InternalServerError('The auth service returned no tokens.');
-  const user = await context.loaders.usersById.load(userId);
+/** The payload of a sign-in: the tokens and the account, whose owner-only fields the payload may show. */
+async function authPayload(context: GatewayContext, { userId, tokens }: SignedIn) {
+  const user = await context.sources.users.byId(userId);
   if (!user) throw new InternalServerError(`The account ${userId} has no profile.`);
   context.signedIn.add(userId);
   return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, user };
 }
 
-async function existingUser(context: GatewayContext, userId: string): Promise<UserMessage> {
-  const user = await context.loaders.usersById.load(userId);
-  if (!user) throw new NotFoundError(`There is no user ${userId}.`);
-  return user;
-}
-
-/** Follows or unfollows `args.userId` as the viewer, then drops what the change made stale. */
+/** Follows or unfollows `args.userId` as the viewer and answers that user; following nobody is NOT_FOUND before any write. */
 async function changeFollow(context: GatewayContext, args: unknown, change: 'follow' | 'unfollow'): Promise<UserMessage> {
   const viewer = requireViewer(context);
   const { userId } = parseArgs(userIdArgs, args);
-  const target = await existingUser(context, userId);
-  await context.services.relations[change]({ followerId: viewer.id, followeeId: userId }, { fields: { followee_id: 'userId' } });
-  await context.profiles.invalidate([viewer.id, userId]);
-  forgetFollowState(context, viewer.id, userId);
+  const target = await context.sources.users.byId(userId);
+  if (!target) throw new NotFoundError(`There is no user ${userId}.`);
+  await context.sources.relations[change](viewer.id, userId);
   return target;
-}
-
-function forgetFollowState(context: GatewayContext, followerId: string, followeeId: string): void {
-  context.loaders.followStatsByUserId.clear(followerId).clear(followeeId);
-  context.loaders.viewerFollowsUserId.clear(followeeId);
-  context.loaders.followingOf.clearAll();
-  context.loaders.followersOf.clearAll();
-}
-
-function primeLiked(context: GatewayContext, post: PostMessage | undefined, stats: LikeStats | undefined): PostMessage {
-  if (!post) throw new InternalServerError('The posts service returned no post.');
-  if (stats) context.loaders.likeStatsByPostId.clear(post.id).prime(post.id, stats);
-  context.loaders.postsById.clear(post.id).prime(post.id, post);
-  return post;
 }

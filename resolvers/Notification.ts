@@ -28,8 +28,8 @@ export const Notification: NotificationResolvers = {
     }
   },
   actor: (notification, _args, context) =>
-    notification.actorId ? context.loaders.usersById.load(notification.actorId) : null,
-  post: (notification, _args, context) => (notification.postId ? context.loaders.postsById.load(notification.postId) : null),
+    notification.actorId ? context.sources.users.byId(notification.actorId) : null,
+  post: (notification, _args, context) => (notification.postId ? context.sources.posts.byId(notification.postId) : null),
   createdAt: (notification) => requireDate(notification.createdAt),
 };
 

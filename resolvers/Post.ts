@@ -4,7 +4,7 @@ import { InternalServerError } from '../src/errors.js';
 /** Post fields: the post comes from posts; its author from users; likes from posts' like stats. */
 export const Post: PostResolvers = {
   author: async (post, _args, context) => {
-    const author = await context.loaders.usersById.load(post.authorId);
+    const author = await context.sources.users.byId(post.authorId);
     // A post whose author is gone: the author field is non-null, so the post itself is nulled.
     if (!author) throw new InternalServerError(`The author of post ${post.id} could not be found.`);
     return author;
@@ -13,7 +13,6 @@ export const Post: PostResolvers = {
     if (!post.createdAt) throw new InternalServerError('A post came without its creation time.');
     return post.createdAt;
   },
-  likesCount: async (post, _args, context) => (await context.loaders.likeStatsByPostId.load(post.id))?.likesCount ?? 0,
-  likedByViewer: async (post, _args, context) =>
-    context.viewer ? ((await context.loaders.likeStatsByPostId.load(post.id))?.likedByViewer ?? false) : false,
+  likesCount: (post, _args, context) => context.sources.posts.likesCount(post.id),
+  likedByViewer: (post, _args, context) => context.sources.posts.likedByViewer(post.id),
 };

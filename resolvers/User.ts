@@ -13,24 +13,14 @@ export const User: UserResolvers = {
     if (!user.createdAt) throw new InternalServerError('A user came without its creation time.');
     return user.createdAt;
   },
-  followersCount: async (user, _args, context) => (await context.loaders.followStatsByUserId.load(user.id))?.followersCount ?? 0,
-  followingCount: async (user, _args, context) => (await context.loaders.followStatsByUserId.load(user.id))?.followingCount ?? 0,
-  isFollowedByViewer: (user, _args, context) =>
-    context.viewer && context.viewer.id !== user.id ? context.loaders.viewerFollowsUserId.load(user.id) : false,
-  posts: async (user, args, context) => {
-    const { first, after } = parseArgs(pageArgs, args);
-    return postConnection(await context.loaders.postsByAuthor.load({ id: user.id, first, after: after ?? '' }));
-  },
-  followers: async (user, args, context) => {
-    const { first, after } = parseArgs(pageArgs, args);
-    return userConnection(await context.loaders.followersOf.load({ id: user.id, first, after: after ?? '' }));
-  },
-  following: async (user, args, context) => {
-    const { first, after } = parseArgs(pageArgs, args);
-    return userConnection(await context.loaders.followingOf.load({ id: user.id, first, after: after ?? '' }));
-  },
+  followersCount: async (user, _args, context) => (await context.sources.relations.followCounts(user.id)).followersCount,
+  followingCount: async (user, _args, context) => (await context.sources.relations.followCounts(user.id)).followingCount,
+  isFollowedByViewer: (user, _args, context) => context.sources.relations.isFollowedByViewer(user.id),
+  posts: async (user, args, context) => postConnection(await context.sources.posts.byAuthor(user.id, parseArgs(pageArgs, args))),
+  followers: async (user, args, context) => userConnection(await context.sources.relations.followers(user.id, parseArgs(pageArgs, args))),
+  following: async (user, args, context) => userConnection(await context.sources.relations.following(user.id, parseArgs(pageArgs, args))),
 };
 
 export const UserEdge: UserEdgeResolvers = {
-  node: (edge, _args, context) => context.loaders.usersById.load(edge.userId),
+  node: (edge, _args, context) => context.sources.users.byId(edge.userId),
 };

@@ -1,11 +1,9 @@
 import type { Viewer } from './auth/viewer.js';
 import type { DegradedErrors } from './http/degraded-errors.js';
-import type { ServiceApis } from './grpc/service-apis.js';
-import type { Loaders } from './loaders/index.js';
-import type { CacheAside } from './cache/cache-aside.js';
 import type { RequestLimits } from './rate-limit/middleware.js';
 import type { CostPayer, ExecutionBudget } from './demand-control/index.js';
-import type { ProfileModel } from '../resolvers/models.js';
+import type { Sources } from './sources/index.js';
+import type { CallRecorder } from './telemetry/calls.js';
 
 /** Per-request state every resolver receives; built for each request by `createRequestContext` (src/request-context.ts). */
 export interface GatewayContext {
@@ -17,17 +15,18 @@ export interface GatewayContext {
    * itself carried no token.
    */
   signedIn: Set<string>;
-  /** Per-request DataLoaders: every cross-service read goes through one. */
-  loaders: Loaders;
-  /** Upstream services, with this request's deadline and error mapping applied. */
-  services: ServiceApis;
+  /**
+   * One data source per service (and the profiles read through them), built
+   * for this request: every read and write goes through one, batched, with
+   * this request's deadlines and error mapping, and every write drops the
+   * cached profiles it changes.
+   */
+  sources: Sources;
   /**
    * Errors of fields that degraded instead of failing (say, recommendations
    * answered with an empty list); they are added to the response's `errors`.
    */
   degraded: DegradedErrors;
-  /** Profiles shared by every viewer and replica; writes through the gateway invalidate them. */
-  profiles: CacheAside<ProfileModel>;
   /**
    * The request's `Idempotency-Key` header, or null: creating mutations pass it
    * to their service, so a repeated request creates nothing new.
@@ -39,4 +38,10 @@ export interface GatewayContext {
   budget: ExecutionBudget;
   /** Who pays for this request's cost: the viewer, or the client's address when anonymous. */
   payer: CostPayer;
+  /**
+   * The request's calls (RPCs, profile-cache lookups), listed in the answer's
+   * `extensions.calls`: recorded outside production, and in production only
+   * for a token with the `debug` scope; otherwise off and recording nothing.
+   */
+  calls: CallRecorder;
 }

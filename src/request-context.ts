@@ -10,9 +10,11 @@ import { InternalServerError } from './errors.js';
 import { createServiceApis } from './grpc/service-apis.js';
 import type { ServiceClients } from './grpc/service-clients.js';
 import { DegradedErrors } from './http/degraded-errors.js';
-import { createLoaders } from './loaders/index.js';
 import { clientIp, requestLimits } from './rate-limit/middleware.js';
 import type { ServicePolicies } from './resilience/policies.js';
+import { createSources } from './sources/index.js';
+import type { ProfileCache } from './sources/profiles/index.js';
+import { CallRecorder } from './telemetry/calls.js';
 import { REQUEST_ID_HEADER } from './telemetry/http-metrics.js';
 import type { Logger } from './telemetry/logger.js';
 import type { GatewayMetrics } from './telemetry/metrics.js';
@@ -23,14 +25,19 @@ import type { GatewayMetrics } from './telemetry/metrics.js';
  * what a context uses, so a test can build one with stand-ins.
  */
 export interface RequestContextDependencies {
-  /** The settings a context reads: the request's time budget, the RPC timeout and the service secret. */
-  config: Pick<GatewayConfig, 'rpcTimeoutMs' | 'serviceSecret'> & { resilience: Pick<GatewayConfig['resilience'], 'requestBudgetMs'> };
+  /**
+   * The settings a context reads: the request's time budget, the RPC timeout,
+   * the service secret, and whether this is production (which decides who sees `extensions.calls`).
+   */
+  config: Pick<GatewayConfig, 'rpcTimeoutMs' | 'serviceSecret' | 'production'> & { resilience: Pick<GatewayConfig['resilience'], 'requestBudgetMs'> };
   /** One client per service, created once by the gateway. */
   clients: ServiceClients;
   /** Each service's breaker, bulkhead and retry policy, shared by every request. */
   policies: ServicePolicies;
-  /** The profile cache and the rate-limit counters, shared by every replica. */
-  shared: Pick<SharedState, 'profiles' | 'rateLimits'>;
+  /** The rate-limit counters, shared by every replica. */
+  shared: Pick<SharedState, 'rateLimits'>;
+  /** The profile cache, shared by every request (and, through its store, every replica). */
+  profiles: ProfileCache;
   /** Hands each request its execution budget. */
   demand: Pick<DemandControl<GatewayContext>, 'budget'>;
   /** Counts loader batches by size. */
@@ -48,9 +55,9 @@ export interface RequestContextDependencies {
 /**
  * Builds the `GatewayContext` of one GraphQL request, as Apollo Server's
  * `context` function: the request's time budget (started now), its verified
- * viewer, its execution budget, the service APIs that carry its identity
- * metadata and deadlines, its loaders, its per-field limits and who pays for
- * its cost.
+ * viewer, its execution budget, its call recorder, the service APIs that carry
+ * its identity metadata and deadlines, the data sources over them (with their
+ * loaders), its per-field limits and who pays for its cost.
  *
  * A token that does not verify rejects with its own error (UNAUTHENTICATED, or
  * SERVICE_UNAVAILABLE when the keys cannot be fetched). Any other failure is a
@@ -79,8 +86,10 @@ export async function createRequestContext(dependencies: RequestContextDependenc
 function buildContext(dependencies: RequestContextDependencies, req: Request, viewer: Viewer | null, budgetEndsAt: number): GatewayContext {
   const { config, clients, policies, shared, demand, metrics } = dependencies;
   const budget = demand.budget();
+  const calls = CallRecorder.forRequest(config.production, viewer);
   const services = createServiceApis(clients, {
     budget,
+    calls,
     policies,
     budgetEndsAt,
     rpcTimeoutMs: config.rpcTimeoutMs,
@@ -91,14 +100,13 @@ function buildContext(dependencies: RequestContextDependencies, req: Request, vi
   return {
     viewer,
     signedIn: new Set<string>(),
-    services,
-    loaders: createLoaders(services, viewer, metrics.onLoaderBatch, budget),
+    sources: createSources({ services, viewer, budget, onBatch: metrics.onLoaderBatch, profileCache: dependencies.profiles, calls }),
     degraded: new DegradedErrors(),
     idempotencyKey: idempotencyKeyHeader(req.headers['idempotency-key']),
-    profiles: shared.profiles,
     limits: requestLimits(shared.rateLimits, req),
     budget,
     payer: viewer ? { key: `user:${viewer.id}`, signedIn: true } : { key: `ip:${clientIp(req)}`, signedIn: false },
+    calls,
   };
 }
 

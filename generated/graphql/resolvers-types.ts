@@ -3,7 +3,8 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { User as UserMessage } from '../proto/pinstack/users/v1/users.js';
 import type { Post as PostMessage } from '../proto/pinstack/posts/v1/posts.js';
 import type { Notification as NotificationMessage } from '../proto/pinstack/notifications/v1/notifications.js';
-import type { ProfileModel, UserEdgeModel } from '../../resolvers/models.js';
+import type { ProfileModel } from '../../src/sources/profiles/model.js';
+import type { UserEdgeModel } from '../../resolvers/models.js';
 import type { GatewayContext } from '../../src/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;

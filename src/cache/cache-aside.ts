@@ -2,6 +2,9 @@ import type { Logger } from '../telemetry/logger.js';
 import type { CacheName, SharedStateMetrics } from './metrics.js';
 import type { VersionedStore } from './versioned-store.js';
 
+/** What a lookup found: `hit`, `miss`, or `error` (the store failed and the value was fetched without it). */
+export type CacheLookupResult = 'hit' | 'miss' | 'error';
+
 export interface CacheAsideOptions<T> {
   name: CacheName;
   store: VersionedStore;
@@ -30,8 +33,12 @@ export class CacheAside<T> {
 
   constructor(private readonly options: CacheAsideOptions<T>) {}
 
-  /** The value of `id`: from the store when it holds a current entry, else from `fetch`, which then fills it. */
-  async load(id: string, fetch: () => Promise<T>): Promise<T> {
+  /**
+   * The value of `id`: from the store when it holds a current entry, else from
+   * `fetch`, which then fills it. `onLookup`, if given, is told what the lookup
+   * found (a request listing its calls); with the cache off there is no lookup.
+   */
+  async load(id: string, fetch: () => Promise<T>, onLookup?: (result: CacheLookupResult) => void): Promise<T> {
     if (this.options.ttlMs === 0) return fetch();
     const key = this.options.key(id);
     let version: string;
@@ -39,16 +46,16 @@ export class CacheAside<T> {
       const read = await this.options.store.read(key);
       const hit = read.value === null ? undefined : this.decode(read.value);
       if (hit !== undefined) {
-        this.count('hit');
+        this.count('hit', onLookup);
         return hit;
       }
       version = read.version;
     } catch (error) {
-      this.storeFailed('read', error);
+      this.storeFailed('read', error, onLookup);
       // Without the store, still one fan-out per key at a time on this replica.
       return this.flight(`${key}@unavailable`, fetch);
     }
-    this.count('miss');
+    this.count('miss', onLookup);
     return this.flight(`${key}@${version}`, async () => {
       // Another flight for this version may have filled the entry between our
       // read and now; read again rather than fan out a second time.
@@ -92,12 +99,13 @@ export class CacheAside<T> {
     }
   }
 
-  private count(result: 'hit' | 'miss' | 'error'): void {
+  private count(result: CacheLookupResult, onLookup?: (result: CacheLookupResult) => void): void {
     this.options.metrics.cacheLookups.inc({ cache: this.options.name, result });
+    onLookup?.(result);
   }
 
-  private storeFailed(operation: string, error: unknown): void {
-    this.count('error');
+  private storeFailed(operation: string, error: unknown, onLookup?: (result: CacheLookupResult) => void): void {
+    this.count('error', onLookup);
     this.options.logger.debug({ cache: this.options.name, operation, err: (error as Error).message }, 'cache store failed; answering without it');
   }
 

@@ -4,23 +4,24 @@ import { RedisPersistedQueryStore } from '../persisted-queries/redis-store.js';
 import { MemoryPersistedQueryStore, type PersistedQueryStore } from '../persisted-queries/store.js';
 import { RateLimits } from '../rate-limit/limiter.js';
 import type { Logger } from '../telemetry/logger.js';
-import type { ProfileModel } from '../../resolvers/models.js';
-import { CacheAside } from './cache-aside.js';
 import { SharedStateMetrics } from './metrics.js';
-import { decodeProfile, encodeProfile, profileKey } from './profile-codec.js';
 import { closeRedis, connectRedis, describe, untilReady, type RedisConnection } from './redis.js';
-import { MemoryVersionedStore, RedisVersionedStore } from './versioned-store.js';
+import { MemoryVersionedStore, RedisVersionedStore, type VersionedStore } from './versioned-store.js';
 
 /**
- * What replicas share: the profile cache, the rate-limit counters and the
- * automatic persisted queries. In Redis when `REDIS_URL` (or Sentinel or
+ * What replicas share: the store of the profile cache, the rate-limit
+ * counters and the automatic persisted queries. In Redis when `REDIS_URL` (or Sentinel or
  * Cluster) is configured; otherwise in-memory stand-ins with the same
  * interfaces, right for one process and for `npm start`.
  */
 export interface SharedState {
   /** The Redis connection, or null on the in-memory stand-ins. */
   readonly redis: RedisConnection | null;
-  readonly profiles: CacheAside<ProfileModel>;
+  /**
+   * Where the profile cache keeps its entries. Only the store lives here; the
+   * cache itself (keys, codec, fill, invalidation) is src/sources/profiles/.
+   */
+  readonly profileStore: VersionedStore;
   readonly rateLimits: RateLimits;
   readonly persistedQueries: PersistedQueryStore;
   readonly metrics: SharedStateMetrics;
@@ -46,19 +47,9 @@ export async function createSharedState(config: GatewayConfig, { registry, logge
       'REDIS_URL is not set: profile cache, rate limits and persisted queries are in memory, per process; replicas will not share them',
     );
   }
-  const profiles = new CacheAside<ProfileModel>({
-    name: 'profile',
-    store: redis ? new RedisVersionedStore(redis) : new MemoryVersionedStore(now),
-    key: profileKey,
-    ttlMs: config.profileCacheTtlSeconds * 1000,
-    encode: encodeProfile,
-    decode: decodeProfile,
-    metrics,
-    logger,
-  });
   return {
     redis,
-    profiles,
+    profileStore: redis ? new RedisVersionedStore(redis) : new MemoryVersionedStore(now),
     rateLimits: new RateLimits(config.rateLimits, redis, metrics, logger, now),
     // Bounded in bytes either way: registering a query is open to anyone.
     persistedQueries: redis

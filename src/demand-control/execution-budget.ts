@@ -1,6 +1,6 @@
 import { ExecutionBudgetExceededError } from '../errors.js';
 import type { RpcBudget } from '../grpc/service-apis.js';
-import type { ItemBudget } from '../loaders/keyed.js';
+import type { ItemBudget } from '../sources/batching.js';
 
 /** What one request may spend while it runs. */
 export interface ExecutionLimits {

@@ -1,8 +1,9 @@
-import { Metadata } from '@grpc/grpc-js';
+import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
 import type { ServiceName } from '../../services/common/addresses.js';
-import { normalizeError, ServiceUnavailableError, type FieldNaming } from '../errors.js';
+import { isGrpcServiceError, normalizeError, ServiceUnavailableError, type FieldNaming, type NormalizedError } from '../errors.js';
 import type { ServicePolicies } from '../resilience/policies.js';
-import { mayRetry } from './idempotency.js';
+import type { CallRecorder } from '../telemetry/calls.js';
+import { mayRetry, SERVICE_CONTRACTS, type ServiceContract } from './idempotency.js';
 import type { ServiceClients } from './service-clients.js';
 import type { CallTracker } from './unary-client.js';
 
@@ -12,10 +13,19 @@ export interface RpcBudget extends CallTracker {
   spendRpc(): void;
 }
 
+/**
+ * What a caller says about one call: how the proto fields a refusal names are
+ * shown to the client, and, for a batch RPC, how many keys or pages it carries
+ * (listed in `extensions.calls`).
+ */
+export interface CallOptions extends FieldNaming {
+  /** Keys (or pages) in this batch; leave it out for a call that is not a batch. */
+  batch?: number;
+}
 
 type RequestApi<A> = {
   [K in keyof A]: A[K] extends (request: infer Req, ...rest: never[]) => Promise<infer Res>
-    ? (request: Req, errors?: FieldNaming) => Promise<Res>
+    ? (request: Req, options?: CallOptions) => Promise<Res>
     : never;
 };
 
@@ -33,6 +43,8 @@ export interface RequestCallSettings {
   metadata?: Metadata;
   /** The request's execution budget: every attempt pays for one RPC before it is sent. */
   budget?: RpcBudget;
+  /** Where the request's calls are recorded for `extensions.calls`; off (or absent), nothing is measured. */
+  calls?: CallRecorder;
 }
 
 /**
@@ -41,10 +53,12 @@ export interface RequestCallSettings {
  * the shared breaker and bulkhead) and carries a gRPC deadline cut from what
  * is left of the request's budget; a failure becomes the gateway error a client should see
  * (SERVICE_UNAVAILABLE naming the service, BAD_USER_INPUT naming the argument, ...).
+ * Each call is recorded in `settings.calls` when it is on: one entry per call, whatever its attempts.
  */
 export function createServiceApis(clients: ServiceClients, settings: RequestCallSettings): ServiceApis {
   // Wall-clock time, as the gRPC deadline is an absolute wall-clock time.
   const now = Date.now;
+  const { calls } = settings;
   const apis: Record<string, Record<string, unknown>> = {};
   for (const [service, client] of Object.entries(clients) as [ServiceName, ServiceClients[ServiceName]][]) {
     const policy = settings.policies[service];
@@ -52,14 +66,18 @@ export function createServiceApis(clients: ServiceClients, settings: RequestCall
     for (const [name, method] of Object.entries(client.api as Record<string, (req: unknown, opts: object) => Promise<unknown>>)) {
       // Retried only when the proto declares the method NO_SIDE_EFFECTS.
       const policyFor = mayRetry(service, name) ? policy.read : policy.write;
-      methods[name] = async (request: unknown, errorOptions: FieldNaming = {}) => {
+      methods[name] = async (request: unknown, options: CallOptions = {}) => {
+        // Off (production without the debug scope), recording costs this one test.
+        const recorded = calls?.enabled ? calls.startRpc(service, protoMethodName(service, name), options.batch) : undefined;
+        let attempts = 0;
         try {
-          return await policyFor.execute(() => {
+          const reply = await policyFor.execute(() => {
             const left = settings.budgetEndsAt - now();
             // The budget is spent (by earlier attempts, or a long wait for a slot):
             // fail without a call the service could not finish in time anyway.
             if (left <= 0) throw new ServiceUnavailableError(service, new Error(`request budget spent before ${name}`));
             settings.budget?.spendRpc();
+            attempts += 1;
             return method(request, {
               tracker: settings.budget,
               deadline: now() + Math.min(left, settings.rpcTimeoutMs),
@@ -67,15 +85,34 @@ export function createServiceApis(clients: ServiceClients, settings: RequestCall
               metadata: settings.metadata?.clone() ?? new Metadata(),
             });
           });
+          if (recorded) calls?.finishRpc(recorded, attempts, 'OK');
+          return reply;
         } catch (error) {
           // A gRPC status, an open breaker or full bulkhead (answered at once
           // instead of waiting on the service), a spent budget: what it means
           // for the client is decided in one place, src/errors/normalize.ts.
-          throw normalizeError(error, { service, naming: errorOptions }).error;
+          const normalized = normalizeError(error, { service, naming: options });
+          if (recorded) calls?.finishRpc(recorded, attempts, outcomeOf(error, normalized));
+          throw normalized.error;
         }
       };
     }
     apis[service] = methods;
   }
   return apis as unknown as ServiceApis;
+}
+
+/** The proto's name of `method` (`batchGetUsers` is `BatchGetUsers`), as services and traces name it. */
+function protoMethodName(service: ServiceName, method: string): string {
+  const methods: ServiceContract['methods'] = SERVICE_CONTRACTS[service].methods;
+  return Object.hasOwn(methods, method) ? methods[method]!.name : method;
+}
+
+/**
+ * How a failed call is listed: by its gRPC status when a service answered
+ * (`UNAVAILABLE`, `NOT_FOUND`), else by the gateway's code for why none did
+ * (`SERVICE_UNAVAILABLE` for an open breaker or full bulkhead, `EXECUTION_BUDGET_EXCEEDED`).
+ */
+function outcomeOf(error: unknown, normalized: NormalizedError): string {
+  return isGrpcServiceError(error) ? (GrpcStatus[error.code] ?? String(error.code)) : normalized.code;
 }

@@ -38,6 +38,8 @@ import { createOverloadProtection, type SampleLoad } from '../overload/index.js'
 import { secretDocumentsNotPersisted } from '../persisted-queries/secret-documents.js';
 import { loadTrustedDocuments, requireTrustedDocuments } from '../persisted-queries/trusted-documents.js';
 import { createRequestContext, type RequestContextDependencies } from '../request-context.js';
+import { ProfileCache } from '../sources/profiles/index.js';
+import { callsPlugin } from '../telemetry/calls-plugin.js';
 
 /** A running gateway. */
 export interface Gateway {
@@ -163,6 +165,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
       demand.plugin,
       degradedErrorsPlugin<GatewayContext>(config.production),
+      // What the request really called (RPCs, cache lookups) in `extensions.calls`, for those its recorder is on for.
+      callsPlugin<GatewayContext>(),
       errorLoggingPlugin(logger),
       telemetryPlugin<GatewayContext>(metrics, logger, { schema, logVariables: config.logVariables }),
       // GraphQL over HTTP: a refused document is 200 under application/json, 400 under application/graphql-response+json.
@@ -185,7 +189,9 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const adminServer = createServer(serverOptions(config.overload), operationalApp({ metrics, readiness: ready }));
   answerClientErrors(adminServer);
 
-  const contextDependencies: RequestContextDependencies = { config, clients, policies, shared, demand, metrics, viewerOf, logger };
+  // One profile cache per gateway (its single flights are shared by every request), over the shared store.
+  const profiles = new ProfileCache({ store: shared.profileStore, ttlMs: config.profileCacheTtlSeconds * 1000, metrics: shared.metrics, logger });
+  const contextDependencies: RequestContextDependencies = { config, clients, policies, shared, profiles, demand, metrics, viewerOf, logger };
 
   app.use(
     '/graphql',
@@ -206,7 +212,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     demand.limitQueryLength,
     ...(trustedDocuments ? [requireTrustedDocuments(trustedDocuments)] : []),
     expressMiddleware(apollo, {
-      // Each request's state (viewer, budgets, service APIs, loaders): see createRequestContext.
+      // Each request's state (viewer, budgets, service APIs, data sources): see createRequestContext.
       context: ({ req }) => createRequestContext(contextDependencies, req),
     }),
   );

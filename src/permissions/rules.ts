@@ -54,7 +54,7 @@ function isViewersAccount(viewer: Viewer, user: UserMessage): boolean {
  */
 export const hasAccount = gatewayRule('hasAccount', 'contextual', async (_parent, _args, context) => {
   if (!context.viewer) return signInNeeded();
-  const user = await context.loaders.usersById.load(context.viewer.id);
+  const user = await context.sources.users.byId(context.viewer.id);
   return user && isViewersAccount(context.viewer, user)
     ? true
     : new CredentialRejectedError('The account of this access token no longer exists.');
@@ -94,7 +94,7 @@ export const isPostAuthor = gatewayRule<unknown, { id?: unknown }>('isPostAuthor
   if (!context.viewer) return signInNeeded();
   const parsed = idRule.safeParse(args.id);
   if (!parsed.success) return true;
-  const post: PostMessage | null = await context.loaders.postsById.load(parsed.data);
+  const post: PostMessage | null = await context.sources.posts.byId(parsed.data);
   if (!post) return true;
   return post.authorId === context.viewer.id ? true : new ForbiddenError('Only the author of a post or an admin may delete it.');
 });

@@ -14,16 +14,17 @@ const ALICE: Viewer = { id: 'usr_alice', accountCreatedAt: 0, roles: ['user'], s
 /**
  * Stand-ins for what the gateway shares across requests. With no clients there
  * are no service APIs to call, which building a context never does: the
- * loaders call them only when a resolver loads something.
+ * sources call them only when a resolver reads or writes something.
  */
 function dependencies(overrides: Partial<RequestContextDependencies> = {}): { deps: RequestContextDependencies; logged: Record<string, unknown>[] } {
   const logged: Record<string, unknown>[] = [];
   const logger = createGatewayLogger('info', { write: (line: string) => void logged.push(JSON.parse(line) as Record<string, unknown>) });
   const deps: RequestContextDependencies = {
-    config: { rpcTimeoutMs: 1_000, serviceSecret: 'test-service-secret', resilience: { requestBudgetMs: 2_000 } },
+    config: { rpcTimeoutMs: 1_000, serviceSecret: 'test-service-secret', production: false, resilience: { requestBudgetMs: 2_000 } },
     clients: {} as RequestContextDependencies['clients'],
     policies: {} as RequestContextDependencies['policies'],
     shared: {} as RequestContextDependencies['shared'],
+    profiles: {} as RequestContextDependencies['profiles'],
     demand: { budget: () => new ExecutionBudget(null) },
     metrics: { onLoaderBatch: () => {} },
     viewerOf: async () => null,
@@ -48,13 +49,27 @@ describe('createRequestContext', () => {
     assert.deepEqual(anonymous.payer, { key: 'ip:203.0.113.7', signedIn: false });
   });
 
-  it('each request gets state of its own: budget, loaders, degraded errors, signed-in accounts', async () => {
+  it('each request gets state of its own: budget, sources (and their loaders), call records, degraded errors, signed-in accounts', async () => {
     const { deps } = dependencies();
     const [first, second] = await Promise.all([createRequestContext(deps, request()), createRequestContext(deps, request())]);
     assert.notEqual(first.budget, second.budget);
-    assert.notEqual(first.loaders, second.loaders);
+    assert.notEqual(first.sources, second.sources);
+    for (const name of Object.keys(first.sources) as (keyof typeof first.sources)[]) assert.notEqual(first.sources[name], second.sources[name], name);
+    assert.notEqual(first.calls, second.calls);
     assert.notEqual(first.degraded, second.degraded);
     assert.notEqual(first.signedIn, second.signedIn);
+  });
+
+  it('calls are recorded outside production always, and in production only for a token with the debug scope', async () => {
+    const development = dependencies({ viewerOf: async () => null }).deps;
+    assert.equal((await createRequestContext(development, request())).calls.enabled, true);
+
+    const production = (viewer: Viewer | null) =>
+      dependencies({ viewerOf: async () => viewer, config: { ...development.config, production: true } }).deps;
+    assert.equal((await createRequestContext(production(null), request())).calls.enabled, false);
+    assert.equal((await createRequestContext(production(ALICE), request())).calls.enabled, false);
+    const debugging: Viewer = { ...ALICE, scopes: ['read', 'write', 'debug'] };
+    assert.equal((await createRequestContext(production(debugging), request())).calls.enabled, true);
   });
 
   it('the Idempotency-Key header is trimmed, the first of repeated ones counts, and a blank one is none', async () => {

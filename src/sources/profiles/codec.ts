@@ -1,6 +1,6 @@
-import { Post } from '../../generated/proto/pinstack/posts/v1/posts.js';
-import { User } from '../../generated/proto/pinstack/users/v1/users.js';
-import type { ProfileModel } from '../../resolvers/models.js';
+import { Post } from '../../../generated/proto/pinstack/posts/v1/posts.js';
+import { User } from '../../../generated/proto/pinstack/users/v1/users.js';
+import type { ProfileModel } from './model.js';
 
 /** The store key of a profile; the braces are a Cluster hash tag, so the key and its version share a slot. */
 export function profileKey(userId: string): string {
@@ -29,17 +29,18 @@ interface StoredProfile {
  */
 export function encodeProfile(profile: ProfileModel): string | null {
   const { recentPosts, followStats, recommendations } = profile;
-  if (recentPosts instanceof Error || followStats instanceof Error || recommendations instanceof Error) return null;
+  if (!recentPosts.ok || !followStats.ok || !recommendations.ok) return null;
   const stored: StoredProfile = {
     user: User.toJSON(withoutPrivateFields(profile.user)),
-    recentPosts: recentPosts.map((post) => Post.toJSON(post)),
-    followersCount: followStats.followersCount,
-    followingCount: followStats.followingCount,
-    recommendations: recommendations.map((user) => User.toJSON(withoutPrivateFields(user))),
+    recentPosts: recentPosts.value.map((post) => Post.toJSON(post)),
+    followersCount: followStats.value.followersCount,
+    followingCount: followStats.value.followingCount,
+    recommendations: recommendations.value.map((user) => User.toJSON(withoutPrivateFields(user))),
   };
   return JSON.stringify(stored);
 }
 
+/** A profile from its stored form; throws when the entry is not one (written by an incompatible build), which the cache reads as a miss. */
 export function decodeProfile(stored: string): ProfileModel {
   const parsed = JSON.parse(stored) as StoredProfile;
   if (!parsed.user || !Array.isArray(parsed.recentPosts) || !Array.isArray(parsed.recommendations)) {
@@ -47,8 +48,8 @@ export function decodeProfile(stored: string): ProfileModel {
   }
   return {
     user: User.fromJSON(parsed.user),
-    recentPosts: parsed.recentPosts.map((post) => Post.fromJSON(post)),
-    followStats: { followersCount: Number(parsed.followersCount), followingCount: Number(parsed.followingCount) },
-    recommendations: parsed.recommendations.map((user) => User.fromJSON(user)),
+    recentPosts: { ok: true, value: parsed.recentPosts.map((post) => Post.fromJSON(post)) },
+    followStats: { ok: true, value: { followersCount: Number(parsed.followersCount), followingCount: Number(parsed.followingCount) } },
+    recommendations: { ok: true, value: parsed.recommendations.map((user) => User.fromJSON(user)) },
   };
 }

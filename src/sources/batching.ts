@@ -2,6 +2,11 @@ import DataLoader from 'dataloader';
 import { MAX_BATCH_IDS, MAX_BATCH_PAGES } from '../../services/common/rules/index.js';
 import { traceLoaderBatch } from '../telemetry/tracing.js';
 
+// The batching helpers every source builds its loaders from: each loader is a
+// DataLoader over one batch RPC, built per request (its cache never outlives
+// the request nor crosses viewers), with batches no larger than a service
+// takes, each traced, counted and paid for from the request's execution budget.
+
 /** Largest batch sent in one RPC: as many ids as a service takes in one batch request. */
 export const MAX_BATCH_SIZE = MAX_BATCH_IDS;
 
@@ -17,13 +22,17 @@ export interface ItemBudget {
 /** Told of every batch a loader sends: its name and how many keys it carries. */
 export type BatchObserver = (loader: string, size: number) => void;
 
-/** How a loader reports its batches: traced as `dataloader.batch <name>` and passed to `onBatch`. */
-export interface LoaderObservation {
-  /** The loader's name, as in `Loaders` (`usersById`). */
-  name: string;
+/** What every loader of a request shares: where its batches are counted and what they are paid from. */
+export interface BatchSettings {
   onBatch?: BatchObserver;
   /** The request's execution budget: a batch pays for its items before it is sent. */
   budget?: ItemBudget;
+}
+
+/** How a loader reports its batches: traced as `dataloader.batch <name>` and passed to `onBatch`. */
+export interface LoaderObservation extends BatchSettings {
+  /** The loader's name, as its source names it after what it loads and the batch RPC behind it (`usersById`). */
+  name: string;
 }
 
 /**
@@ -60,6 +69,13 @@ export function keyedLoader<V>(
 /** A DataLoader over a batch RPC that answers one value per key, in key order. */
 export function orderedLoader<V>(fetch: (ids: string[]) => Promise<V[]>, observation?: LoaderObservation): DataLoader<string, V> {
   return new DataLoader<string, V>((ids) => observe(observation, ids.length, () => fetch([...ids])), { maxBatchSize: MAX_BATCH_SIZE });
+}
+
+/** A page of a list, as a connection's arguments ask for it. */
+export interface PageArgs {
+  first: number;
+  /** The cursor to continue after; empty or absent for the first page. */
+  after?: string | null;
 }
 
 /** One page request of a batched list RPC. */

@@ -1,0 +1,44 @@
+import type { User } from '../../../generated/proto/pinstack/users/v1/users.js';
+import { NotFoundError } from '../../errors.js';
+import type { PostsSource } from '../posts.js';
+import type { RecommendationsSource } from '../recommendations.js';
+import type { RelationsSource } from '../relations.js';
+import type { UsersSource } from '../users.js';
+import { withoutPrivateFields } from './codec.js';
+import { settlePart, type ProfileModel } from './model.js';
+
+/** How many posts a profile page shows. */
+export const RECENT_POSTS = 12;
+
+/** The reads a profile is filled through: the request's own sources, so a fill batches with the rest of the request. */
+export interface ProfileReads {
+  users: Pick<UsersSource, 'byId' | 'byIds'>;
+  posts: Pick<PostsSource, 'byAuthor' | 'prime'>;
+  relations: Pick<RelationsSource, 'followCounts'>;
+  recommendations: Pick<RecommendationsSource, 'forUser'>;
+}
+
+/**
+ * Reads the whole viewer-independent profile of `userId` through the
+ * request's sources: the user, the recent posts, the counts and the
+ * recommendations, all started at once (one RPC per service, plus one
+ * BatchGetUsers for the recommended accounts). What it returns may be cached
+ * and shared with other viewers, so it holds nothing that depends on who asks.
+ * NOT_FOUND when there is no such user; any other part that fails is kept as
+ * that part's error.
+ */
+export async function fillProfile(reads: ProfileReads, userId: string): Promise<ProfileModel> {
+  const [user, recentPosts, followStats, recommendations] = await Promise.all([
+    reads.users.byId(userId),
+    settlePart(reads.posts.byAuthor(userId, { first: RECENT_POSTS }).then((page) => page.posts)),
+    settlePart(reads.relations.followCounts(userId)),
+    settlePart(
+      reads.recommendations
+        .forUser(userId)
+        .then((ids) => reads.users.byIds(ids))
+        .then((users) => users.filter((entry): entry is User => entry !== null).map(withoutPrivateFields)),
+    ),
+  ]);
+  if (!user) throw new NotFoundError(`There is no user ${userId}.`);
+  return { user: withoutPrivateFields(user), recentPosts, followStats, recommendations };
+}
