@@ -11,6 +11,7 @@ COPY package.json package-lock.json ./
 # build time and matches npm 11, which skips them by default.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY platform ./platform
 COPY src ./src
 COPY resolvers ./resolvers
 COPY services ./services

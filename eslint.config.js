@@ -1,8 +1,25 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { importX } from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 import globals from 'globals';
+
+/** The reference services: every folder of `services/` but `common/`, so a new one is covered once it exists. */
+const SERVICES = readdirSync(join(import.meta.dirname, 'services'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && entry.name !== 'common')
+  .map((entry) => entry.name);
+
+/** The gateway reaches the services over gRPC alone. */
+const GATEWAY_NOT_SERVICES = {
+  target: ['./src', './resolvers'],
+  from: './services',
+  message: 'The gateway talks to the services through proto/ and generated/ only; code both use belongs in platform/.',
+};
+
+/** Where the runtime and the graph layer are joined: the only runtime modules that import the graph. */
+const COMPOSITION_ROOT = ['./src/main.ts', './src/gateway.ts', './src/request-context.ts'];
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'generated/'] },
@@ -38,6 +55,71 @@ export default tseslint.config(
         },
       ],
       'import-x/no-cycle': 'error',
+    },
+  },
+  // Boundaries between layers, from the bottom: `platform/` (what the gateway and
+  // the services share), the services, the gateway runtime (`src/<concern>/`),
+  // and the graph layer on top (schema, resolvers, sources, permissions). A
+  // layer imports only those below it; only the composition root (`src/main.ts`,
+  // `src/gateway.ts`, `src/request-context.ts`) joins runtime and graph.
+  {
+    files: ['platform/**/*.ts', 'services/**/*.ts', 'src/**/*.ts', 'resolvers/**/*.ts'],
+    rules: {
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            {
+              target: './platform',
+              from: ['./src', './resolvers', './services', './test', './bench', './scripts'],
+              message: 'platform/ is shared by the gateway and the services, so it imports neither.',
+            },
+            GATEWAY_NOT_SERVICES,
+            {
+              target: './services',
+              from: ['./src', './resolvers'],
+              message: 'A service never imports the gateway; code both use belongs in platform/.',
+            },
+            ...SERVICES.map((name) => ({
+              target: `./services/${name}`,
+              from: './services',
+              except: [`./${name}`, './common'],
+              message: 'A service never imports another service: it calls it over gRPC, and shares code through services/common/.',
+            })),
+            {
+              target: './services/common',
+              from: './services',
+              except: ['./common'],
+              message: 'services/common/ is shared by every service, so it imports none of them.',
+            },
+            {
+              target: ['./resolvers', './src/sources', './src/permissions', './src/schema.ts', './src/context.ts'],
+              from: COMPOSITION_ROOT,
+              message: 'The graph layer never imports the composition root that builds it.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // A later block's options replace an earlier one's, so this repeats the zone above that applies here.
+    files: ['src/*/**/*.ts'],
+    ignores: ['src/sources/**', 'src/permissions/**'],
+    rules: {
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            GATEWAY_NOT_SERVICES,
+            {
+              target: './src',
+              from: ['./resolvers', './src/sources', './src/permissions', './src/schema.ts', './src/context.ts', ...COMPOSITION_ROOT],
+              message: 'The runtime (src/<concern>/) sits below the graph layer and the composition root, and never imports them.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -23,7 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BUILD_INFO = join(ROOT, 'dist', '.tsbuildinfo');
 /** What the build reads: a change to any of these makes `dist/` stale. */
-const BUILD_INPUTS = ['src', 'resolvers', 'services', 'generated', 'tsconfig.json', 'tsconfig.build.json'];
+const BUILD_INPUTS = ['platform', 'src', 'resolvers', 'services', 'generated', 'tsconfig.json', 'tsconfig.build.json'];
 const GATEWAY_ENTRY = 'dist/src/main.js';
 const GATEWAY_INSTRUMENTATION = 'dist/src/instrumentation.js';
 const SERVICE_INSTRUMENTATION = 'dist/services/common/instrumentation.js';
@@ -86,18 +86,18 @@ export function buildIfNeeded({ outputFd = 1 } = {}) {
 }
 
 /**
- * The reference services, read from the build (`services/common/addresses.ts`),
+ * The reference services, read from the build (`platform/addresses.ts`),
  * each with the address it listens on: its variable in `env`, or its default.
  * @returns {Promise<Array<{ name: string, envVar: string, address: string }>>}
  */
 export async function loadServices(env = process.env) {
-  const { SERVICES, SERVICE_NAMES, serviceAddress } = await importBuilt('services/common/addresses.js');
+  const { SERVICES, SERVICE_NAMES, serviceAddress } = await importBuilt('platform/addresses.js');
   return SERVICE_NAMES.map((name) => ({ name, envVar: SERVICES[name].env, address: serviceAddress(name, env) }));
 }
 
 /** The demo sign-in that the services seed with `env`, or null when they seed none. */
 export async function loadDemoLogin(env = process.env) {
-  const { seedConfigFromEnv, seededUserId } = await importBuilt('services/common/seed-config.js');
+  const { seedConfigFromEnv, seededUserId } = await importBuilt('services/common/seed/config.js');
   const seed = seedConfigFromEnv(env);
   if (seed.demoAccounts === 0) return null;
   const email = (n) => `user${n}@example.com`;

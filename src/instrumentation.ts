@@ -13,7 +13,7 @@ import { GraphQLInstrumentation } from '@opentelemetry/instrumentation-graphql';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
-import { startTelemetry } from '../services/common/telemetry.js';
+import { startTelemetry } from '../platform/telemetry.js';
 import { QueryTextScrubber, redactedQueryAttributes, redisStatement } from './telemetry/span-redaction.js';
 
 /** Probes and scrapes arrive every few seconds and would bury the traces of real requests. */

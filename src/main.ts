@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from './config/index.js';
-import { startGateway } from './http/gateway.js';
+import { startGateway } from './gateway.js';
 import { createGatewayLogger } from './telemetry/logger.js';
-import { shutdownTelemetry } from '../services/common/telemetry.js';
+import { shutdownTelemetry } from '../platform/telemetry.js';
 
 /**
  * The gateway process: reads its settings, starts serving, and on SIGTERM or

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import type { IncomingMessage } from 'node:http';
-import { identityMetadata } from '../services/common/identity.js';
+import { identityMetadata } from '../platform/identity.js';
 import type { Viewer } from './auth/viewer.js';
 import type { SharedState } from './cache/shared-state.js';
 import type { GatewayConfig } from './config/index.js';

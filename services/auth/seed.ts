@@ -1,5 +1,5 @@
-import { seededUserId, type SeedConfig } from '../common/seed-config.js';
-import { seedUsers } from '../users/seed.js';
+import { seededUserId, type SeedConfig } from '../common/seed/config.js';
+import { seedUsers } from '../common/seed/users.js';
 import { hashPassword } from './passwords.js';
 import type { CredentialRecord } from './repository.js';
 

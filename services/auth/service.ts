@@ -5,7 +5,7 @@ import type { UnaryApi } from '../common/client.js';
 import { FIELD_VIOLATION_METADATA_KEY, RpcError, alreadyExists, invalidArgument, unauthenticated } from '../common/errors.js';
 import { validateIdempotencyKey } from '../common/idempotency.js';
 import { bindService, type ServiceBinding } from '../common/server.js';
-import type { TokenConfig } from '../common/token-config.js';
+import type { TokenConfig } from '../../platform/token-config.js';
 import { hashPassword, verifyPassword, verifyWithoutAccount } from './passwords.js';
 import { checkDisplayName, checkEmail, checkPassword, checkRefreshToken, checkSignInEmail, checkSignInPassword, checkUsername } from './validation.js';
 import { MemoryRegistrationKeysRepository } from './memory-repository.js';

@@ -2,7 +2,7 @@ import { UsersServiceService } from '../../generated/proto/pinstack/users/v1/use
 import { createServiceClient } from '../common/client.js';
 import { idempotencyKeyTtlMs } from '../common/idempotency.js';
 import type { ServiceEnvironment, ServiceSetup } from '../common/setup.js';
-import { productionTokenProblem, tokenConfigFromEnv } from '../common/token-config.js';
+import { productionTokenProblem, tokenConfigFromEnv } from '../../platform/token-config.js';
 import { startJwksServer, type JwksServer } from './jwks-server.js';
 import { MemoryCredentialsRepository, MemoryRefreshTokensRepository, MemoryRegistrationKeysRepository } from './memory-repository.js';
 import { seedCredentials } from './seed.js';

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { TokenPair } from '../../generated/proto/pinstack/auth/v1/auth.js';
-import { ACCOUNT_CREATED_AT_CLAIM, type TokenConfig } from '../common/token-config.js';
+import { ACCOUNT_CREATED_AT_CLAIM, type TokenConfig } from '../../platform/token-config.js';
 import { unauthenticated } from '../common/errors.js';
 import type { RefreshTokensRepository } from './repository.js';
 import type { SigningKeys } from './signing-keys.js';

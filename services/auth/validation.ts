@@ -1,8 +1,8 @@
-import * as rules from '../common/rules/index.js';
+import * as rules from '../../platform/rules/index.js';
 import { checked } from '../common/validation.js';
 
 /**
- * The auth service's edge of the shared input rules (services/common/rules).
+ * The auth service's edge of the shared input rules (platform/rules).
  * Register checks every field here before it creates anything, with the very
  * rules the users service and the gateway apply, so a registration one edge
  * accepts is never refused by the next.

@@ -1,9 +1,9 @@
 import { InterceptingCall, type Interceptor, type ServiceDefinition } from '@grpc/grpc-js';
-import { createUnaryClient, type UnaryClient } from '../../src/grpc/unary-client.js';
-import { IDENTITY_METADATA, serviceIdentityFromEnv } from './identity.js';
+import { createUnaryClient, type UnaryClient } from '../../platform/unary-client.js';
+import { IDENTITY_METADATA, serviceIdentityFromEnv } from '../../platform/identity.js';
 
 // Services call each other with the same promise-based client the gateway uses.
-export { createUnaryClient, type UnaryApi, type UnaryClient } from '../../src/grpc/unary-client.js';
+export { createUnaryClient, type UnaryApi, type UnaryClient } from '../../platform/unary-client.js';
 
 /**
  * Adds the shared service secret to every call a client starts, so a service

@@ -1,7 +1,8 @@
 import { Metadata, status, type StatusObject } from '@grpc/grpc-js';
+import { FIELD_VIOLATION_METADATA_KEY } from '../../platform/error-metadata.js';
 
-/** Metadata key naming the request field at fault; the gateway maps it to `extensions.field`. */
-export const FIELD_VIOLATION_METADATA_KEY = 'x-field-violation';
+// Handlers that read a called service's error find the key where they find RpcError.
+export { FIELD_VIOLATION_METADATA_KEY };
 
 /**
  * An error a service handler throws on purpose. The server turns it into the

@@ -1,7 +1,7 @@
-import { idempotencyKey } from './rules/index.js';
+import { idempotencyKey } from '../../platform/rules/index.js';
 import { checked } from './validation.js';
 
-export { IDEMPOTENCY_KEY_MAX_LENGTH } from './rules/index.js';
+export { IDEMPOTENCY_KEY_MAX_LENGTH } from '../../platform/rules/index.js';
 
 /** How long an idempotency key answers with its first result, unless configured: a day, as clients retry within minutes. */
 export const DEFAULT_IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;

@@ -7,7 +7,7 @@
  * `OTEL_SERVICE_NAME` says otherwise.
  */
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
-import { startTelemetry } from './telemetry.js';
+import { startTelemetry } from '../../platform/telemetry.js';
 
 const entry = /services[/\\]([^/\\]+)[/\\]main\.[jt]s$/.exec(process.argv[1] ?? '');
 

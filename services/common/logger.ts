@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino';
-import { REDACT_PATHS, REDACTED, traceContextMixin } from './log-context.js';
+import { REDACT_PATHS, REDACTED, traceContextMixin } from '../../platform/log-context.js';
 
 export type { Logger };
 

@@ -1,8 +1,8 @@
 import { invalidArgument } from './errors.js';
-import { cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pageSize as pageSizeRule } from './rules/index.js';
+import { cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pageSize as pageSizeRule } from '../../platform/rules/index.js';
 import { checked } from './validation.js';
 
-export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './rules/index.js';
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../platform/rules/index.js';
 
 /**
  * The page size to use: the default for 0, which is how proto3 sends a

@@ -1,10 +1,10 @@
-import { serviceAddress, type ServiceName } from './addresses.js';
-import { serviceIdentityFromEnv } from './identity.js';
+import { serviceAddress, type ServiceName } from '../../platform/addresses.js';
+import { serviceIdentityFromEnv } from '../../platform/identity.js';
 import { createLogger } from './logger.js';
 import { startServiceMetrics } from './metrics.js';
-import { seedConfigFromEnv } from './seed-config.js';
+import { seedConfigFromEnv } from './seed/config.js';
 import { startServer } from './server.js';
-import { shutdownTelemetry } from './telemetry.js';
+import { shutdownTelemetry } from '../../platform/telemetry.js';
 import type { ServiceEnvironment, ServiceSetup } from './setup.js';
 
 /**

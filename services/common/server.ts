@@ -8,7 +8,8 @@ import {
   type sendUnaryData,
 } from '@grpc/grpc-js';
 import { isRpcError, unauthenticated } from './errors.js';
-import { checkCaller, recordCaller } from './identity.js';
+import { checkCaller } from '../../platform/identity.js';
+import { recordCaller } from './caller.js';
 import { createLogger, type Logger } from './logger.js';
 
 /** What a caller that did not prove itself is told (UNAUTHENTICATED), whatever the reason. */

@@ -1,6 +1,6 @@
-import type { ServiceName } from './addresses.js';
+import type { ServiceName } from '../../platform/addresses.js';
 import type { Logger } from './logger.js';
-import type { SeedConfig } from './seed-config.js';
+import type { SeedConfig } from './seed/config.js';
 import type { ServiceBinding } from './server.js';
 
 /**

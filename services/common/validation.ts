@@ -1,5 +1,5 @@
 import { invalidArgument } from './errors.js';
-import { id, MAX_BATCH_IDS, type Checked } from './rules/index.js';
+import { id, MAX_BATCH_IDS, type Checked } from '../../platform/rules/index.js';
 
 /**
  * The services' edge for the shared input rules (`./rules`): the value a rule

@@ -1,7 +1,7 @@
 import { NotificationKind } from '../../generated/proto/pinstack/notifications/v1/notifications.js';
 import { createRandom } from '../common/random.js';
-import { seededUserId, type SeedConfig } from '../common/seed-config.js';
-import { seedPosts } from '../posts/seed.js';
+import { seededUserId, type SeedConfig } from '../common/seed/config.js';
+import { seedPosts } from '../common/seed/posts.js';
 import type { NewNotification } from './repository.js';
 
 /** Notifications kept per demo account: enough to page through, few enough to read. */

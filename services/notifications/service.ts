@@ -4,7 +4,7 @@ import {
   type Notification,
 } from '../../generated/proto/pinstack/notifications/v1/notifications.js';
 import { invalidArgument } from '../common/errors.js';
-import { requireActor } from '../common/identity.js';
+import { requireActor } from '../common/caller.js';
 import { decodeCursor, encodeCursor, pageSize } from '../common/pagination.js';
 import { bindService, type ServiceBinding } from '../common/server.js';
 import type { NotificationRecord, NotificationRepository } from './repository.js';

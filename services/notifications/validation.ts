@@ -1,9 +1,9 @@
-import * as rules from '../common/rules/index.js';
+import * as rules from '../../platform/rules/index.js';
 import { checked } from '../common/validation.js';
 
 /**
  * The notifications service's edge of the shared input rules
- * (services/common/rules): ids trimmed, or INVALID_ARGUMENT naming the proto field.
+ * (platform/rules): ids trimmed, or INVALID_ARGUMENT naming the proto field.
  */
 
 export { requireId } from '../common/validation.js';

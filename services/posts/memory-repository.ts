@@ -11,7 +11,7 @@ import {
   type PostRecord,
   type PostRepository,
 } from './repository.js';
-import type { PostSeed } from './seed.js';
+import type { PostSeed } from '../common/seed/posts.js';
 
 export { DEFAULT_IDEMPOTENCY_KEY_TTL_MS };
 

@@ -1,19 +1,13 @@
+import type { SeededPost } from '../common/seed/posts.js';
+
 /**
  * Storage contract of the posts service: posts and the likes on them. The
  * service speaks only to this interface, so the in-memory store can give way
  * to a database without touching a handler.
  */
 
-/** A stored post. `createdAt` is in epoch milliseconds. */
-export interface PostRecord {
-  /** `pst_<n>` for seeded posts; `pst_<UUIDv7>` (`newId`) for posts created at run time. */
-  readonly id: string;
-  readonly authorId: string;
-  readonly title: string;
-  readonly description: string;
-  readonly imageUrl: string;
-  readonly createdAt: number;
-}
+/** A stored post: the shape the seeded demo world is made of (services/common/seed/posts.ts). */
+export type PostRecord = SeededPost;
 
 /** What a caller supplies to create a post; the store assigns the id. */
 export type NewPost = Omit<PostRecord, 'id'>;

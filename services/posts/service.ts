@@ -6,7 +6,7 @@ import {
 } from '../../generated/proto/pinstack/posts/v1/posts.js';
 import { invalidArgument, notFound, permissionDenied } from '../common/errors.js';
 import { validateIdempotencyKey } from '../common/idempotency.js';
-import { requireActor } from '../common/identity.js';
+import { requireActor } from '../common/caller.js';
 import { pageSize } from '../common/pagination.js';
 import { bindService, type ServiceBinding } from '../common/server.js';
 import { positionFromToken, postCursor } from './cursors.js';

@@ -4,7 +4,7 @@ import { idempotencyKeyTtlMs } from '../common/idempotency.js';
 import type { ServiceEnvironment, ServiceSetup } from '../common/setup.js';
 import { notificationsLikeNotifier } from './like-notifier.js';
 import { MemoryPostRepository } from './memory-repository.js';
-import { seedPosts } from './seed.js';
+import { seedPosts } from '../common/seed/posts.js';
 import { createPostsService } from './service.js';
 
 /** The posts service, seeded in memory, telling the notifications service about likes. */

@@ -1,5 +1,5 @@
 import { createRandom, randomInt } from '../common/random.js';
-import { seededUserId, type SeedConfig } from '../common/seed-config.js';
+import { seededUserId, type SeedConfig } from '../common/seed/config.js';
 import type { NewFollow } from './repository.js';
 
 const SEED_WINDOW_MS = 90 * 24 * 60 * 60 * 1000;

@@ -4,7 +4,7 @@ import {
   type UserIdPage,
 } from '../../generated/proto/pinstack/relations/v1/relations.js';
 import { invalidArgument } from '../common/errors.js';
-import { requireActor } from '../common/identity.js';
+import { requireActor } from '../common/caller.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { decodeCursor, encodeCursor, MAX_PAGE_SIZE, pageSize } from '../common/pagination.js';
 import { bindService, type ServiceBinding } from '../common/server.js';

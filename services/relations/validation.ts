@@ -1,12 +1,12 @@
-import * as rules from '../common/rules/index.js';
+import * as rules from '../../platform/rules/index.js';
 import { checked } from '../common/validation.js';
 
 /**
  * The relations service's edge of the shared input rules
- * (services/common/rules): ids trimmed, or INVALID_ARGUMENT naming the proto field.
+ * (platform/rules): ids trimmed, or INVALID_ARGUMENT naming the proto field.
  */
 
-export { MAX_BATCH_PAGES as MAX_LIST_REQUESTS, MAX_FOLLOWING_PAGE_SIZE } from '../common/rules/index.js';
+export { MAX_BATCH_PAGES as MAX_LIST_REQUESTS, MAX_FOLLOWING_PAGE_SIZE } from '../../platform/rules/index.js';
 
 /** A user id, trimmed, or INVALID_ARGUMENT naming `field`. */
 export function checkUserId(value: string, field: string): string {

@@ -1,19 +1,10 @@
-/** A stored user profile. */
-export interface UserRecord {
-  /**
-   * Assigned by the repository: `usr_<n>` for the seeded demo users, and for
-   * users created at run time `usr_<UUIDv7>` (`newId`), random and never
-   * given out twice, so that an id names one account for ever.
-   */
-  id: string;
-  username: string;
-  displayName: string;
-  bio: string;
-  avatarUrl: string;
-  /** Lower-case, so that comparing addresses is comparing strings. */
-  email: string;
-  createdAt: Date;
-}
+import type { SeededUser } from '../common/seed/users.js';
+
+/**
+ * A stored user profile: the shape the seeded demo world is made of
+ * (services/common/seed/users.ts), so seeded and created users are stored alike.
+ */
+export type UserRecord = SeededUser;
 
 /** What `create` needs; the repository assigns the id. */
 export type NewUser = Omit<UserRecord, 'id'>;

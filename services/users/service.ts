@@ -1,6 +1,6 @@
 import { UsersServiceService, type User } from '../../generated/proto/pinstack/users/v1/users.js';
 import { alreadyExists, notFound } from '../common/errors.js';
-import { requireActor } from '../common/identity.js';
+import { requireActor } from '../common/caller.js';
 import { pageSize } from '../common/pagination.js';
 import { bindService, type ServiceBinding } from '../common/server.js';
 import { batchIds, requireId } from '../common/validation.js';

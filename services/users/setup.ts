@@ -1,6 +1,6 @@
 import type { ServiceEnvironment, ServiceSetup } from '../common/setup.js';
 import { MemoryUsersRepository } from './memory-repository.js';
-import { seedUsers } from './seed.js';
+import { seedUsers } from '../common/seed/users.js';
 import { createUsersService } from './service.js';
 
 /** The users service, seeded in memory. */

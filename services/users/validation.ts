@@ -1,14 +1,14 @@
-import * as rules from '../common/rules/index.js';
+import * as rules from '../../platform/rules/index.js';
 import { checked } from '../common/validation.js';
 
 /**
- * The users service's edge of the shared input rules (services/common/rules):
+ * The users service's edge of the shared input rules (platform/rules):
  * each function returns the value to store, normalised, or throws
  * INVALID_ARGUMENT naming the proto field. The auth service checks a
  * registration with the same rules before it creates anything.
  */
 
-export { USERNAME_PATTERN } from '../common/rules/index.js';
+export { USERNAME_PATTERN } from '../../platform/rules/index.js';
 
 export function checkUsername(value: string, field = 'username'): string {
   return checked(rules.username(value), field);

@@ -1,5 +1,5 @@
 import { errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import { ACCOUNT_CREATED_AT_CLAIM, type TokenConfig } from '../../services/common/token-config.js';
+import { ACCOUNT_CREATED_AT_CLAIM, type TokenConfig } from '../../platform/token-config.js';
 import { InvalidTokenError, TokenKeysUnavailableError } from '../errors.js';
 import { KeySetUnavailableError, RemoteKeySet } from './remote-key-set.js';
 import type { Viewer } from './viewer.js';

@@ -1,6 +1,6 @@
-import { SERVICE_NAMES, serviceAddress, type ServiceName } from '../../services/common/addresses.js';
-import { serviceIdentityFromEnv } from '../../services/common/identity.js';
-import { productionTokenProblem, tokenConfigFromEnv, type TokenConfig } from '../../services/common/token-config.js';
+import { SERVICE_NAMES, serviceAddress, type ServiceName } from '../../platform/addresses.js';
+import { serviceIdentityFromEnv } from '../../platform/identity.js';
+import { productionTokenProblem, tokenConfigFromEnv, type TokenConfig } from '../../platform/token-config.js';
 import type { VerificationKeys } from '../auth/verify-token.js';
 
 /** Everything the gateway reads from its environment, parsed and checked once at start. */

@@ -1,6 +1,5 @@
 import { ExecutionBudgetExceededError } from '../errors.js';
 import type { RpcBudget } from '../grpc/service-apis.js';
-import type { ItemBudget } from '../sources/batching.js';
 
 /** What one request may spend while it runs. */
 export interface ExecutionLimits {
@@ -30,8 +29,12 @@ export class RequestFinishedError extends Error {
  * as soon as an error nulls the whole result, while other fields may still be
  * resolving; their calls in flight are cancelled (`signal`) and any new one
  * fails at once, so nothing is left running behind the answer.
+ *
+ * The data sources pay list items through their own `ItemBudget`
+ * (src/sources/batching.ts), which this satisfies by shape: the runtime never
+ * imports the graph layer above it.
  */
-export class ExecutionBudget implements RpcBudget, ItemBudget {
+export class ExecutionBudget implements RpcBudget {
   private spentRpcs = 0;
   private spentItems = 0;
   private exhausted: ExecutionBudgetExceededError | null = null;

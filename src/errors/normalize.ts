@@ -1,7 +1,7 @@
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { isBrokenCircuitError, isBulkheadRejectedError, isHydratingCircuitError } from 'cockatiel';
 import { GraphQLError } from 'graphql';
-import { FIELD_VIOLATION_METADATA_KEY } from '../../services/common/errors.js';
+import { FIELD_VIOLATION_METADATA_KEY } from '../../platform/error-metadata.js';
 import {
   BadRequestError,
   BadUserInputError,

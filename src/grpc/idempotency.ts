@@ -4,7 +4,7 @@ import { PostsServiceDefinition } from '../../generated/proto/pinstack/posts/v1/
 import { RecommendationsServiceDefinition } from '../../generated/proto/pinstack/recommendations/v1/recommendations.js';
 import { RelationsServiceDefinition } from '../../generated/proto/pinstack/relations/v1/relations.js';
 import { UsersServiceDefinition } from '../../generated/proto/pinstack/users/v1/users.js';
-import type { ServiceName } from '../../services/common/addresses.js';
+import type { ServiceName } from '../../platform/addresses.js';
 
 /**
  * What a method declares with the protobuf standard option

@@ -1,11 +1,11 @@
 import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
-import type { ServiceName } from '../../services/common/addresses.js';
+import type { ServiceName } from '../../platform/addresses.js';
 import { isGrpcServiceError, normalizeError, ServiceUnavailableError, type FieldNaming, type NormalizedError } from '../errors.js';
 import type { ServicePolicies } from '../resilience/policies.js';
 import type { CallRecorder } from '../telemetry/calls.js';
 import { mayRetry, SERVICE_CONTRACTS, type ServiceContract } from './idempotency.js';
 import type { ServiceClients } from './service-clients.js';
-import type { CallTracker } from './unary-client.js';
+import type { CallTracker } from '../../platform/unary-client.js';
 
 /** What a request may still spend on RPCs (its execution budget, see src/demand-control), and its calls in flight. */
 export interface RpcBudget extends CallTracker {

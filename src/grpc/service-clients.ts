@@ -4,9 +4,9 @@ import { PostsServiceService } from '../../generated/proto/pinstack/posts/v1/pos
 import { RecommendationsServiceService } from '../../generated/proto/pinstack/recommendations/v1/recommendations.js';
 import { RelationsServiceService } from '../../generated/proto/pinstack/relations/v1/relations.js';
 import { UsersServiceService } from '../../generated/proto/pinstack/users/v1/users.js';
-import type { ServiceName } from '../../services/common/addresses.js';
+import type { ServiceName } from '../../platform/addresses.js';
 import type { GatewayMetrics } from '../telemetry/metrics.js';
-import { createUnaryClient, type UnaryClient } from './unary-client.js';
+import { createUnaryClient, type UnaryClient } from '../../platform/unary-client.js';
 
 /** The service definitions the gateway talks to, by service name. */
 export const SERVICE_DEFINITIONS = {

@@ -1,4 +1,4 @@
-import type { ServiceName } from '../../services/common/addresses.js';
+import type { ServiceName } from '../../platform/addresses.js';
 import { GatewayError } from '../errors.js';
 import type { DegradedErrors } from '../http/degraded-errors.js';
 

@@ -12,7 +12,7 @@ import {
   type CircuitState,
   type IPolicy,
 } from 'cockatiel';
-import { SERVICE_NAMES, type ServiceName } from '../../services/common/addresses.js';
+import { SERVICE_NAMES, type ServiceName } from '../../platform/addresses.js';
 import type { ResilienceSettings } from '../config/index.js';
 import { isGrpcServiceError } from '../errors.js';
 

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { MAX_BATCH_IDS, MAX_BATCH_PAGES } from '../../services/common/rules/index.js';
+import { MAX_BATCH_IDS, MAX_BATCH_PAGES } from '../../platform/rules/index.js';
 import { traceLoaderBatch } from '../telemetry/tracing.js';
 
 // The batching helpers every source builds its loaders from: each loader is a

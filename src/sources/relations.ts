@@ -1,6 +1,6 @@
 import type DataLoader from 'dataloader';
 import type { FollowStats, UserIdPage } from '../../generated/proto/pinstack/relations/v1/relations.js';
-import { MAX_FEED_AUTHORS, MAX_FOLLOWING_PAGE_SIZE } from '../../services/common/rules/index.js';
+import { MAX_FEED_AUTHORS, MAX_FOLLOWING_PAGE_SIZE } from '../../platform/rules/index.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { ServiceApis } from '../grpc/service-apis.js';
 import { keyedLoader, orderedLoader, pageLoader, type BatchSettings, type PageArgs, type PageKey } from './batching.js';

@@ -2,7 +2,7 @@ import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
-import { redactSecrets } from '../../services/common/log-context.js';
+import { redactSecrets } from '../../platform/log-context.js';
 import { capForLog } from './log-capping.js';
 import type { Logger } from './logger.js';
 import type { GatewayMetrics } from './metrics.js';

@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino';
-import { REDACT_PATHS, REDACTED, redactSecrets, traceContextMixin } from '../../services/common/log-context.js';
+import { REDACT_PATHS, REDACTED, redactSecrets, traceContextMixin } from '../../platform/log-context.js';
 
 export type { Logger };
 

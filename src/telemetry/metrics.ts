@@ -1,6 +1,6 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { UnaryCallObserver } from '../grpc/unary-client.js';
+import type { UnaryCallObserver } from '../../platform/unary-client.js';
 
 const GRPC_CODE_NAMES = Object.fromEntries(
   Object.entries(GrpcStatus)

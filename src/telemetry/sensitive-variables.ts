@@ -19,7 +19,7 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
-import { REDACTED } from '../../services/common/log-context.js';
+import { REDACTED } from '../../platform/log-context.js';
 
 /** The directive that marks an argument or input field as a secret (`schema/sensitive.graphql`). */
 export const SENSITIVE_DIRECTIVE = 'sensitive';

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import * as input from '../../services/common/rules/index.js';
-import type { Checked } from '../../services/common/rules/index.js';
+import * as input from '../../platform/rules/index.js';
+import type { Checked } from '../../platform/rules/index.js';
 
 /**
- * The gateway's edge of the shared input rules (services/common/rules): zod
+ * The gateway's edge of the shared input rules (platform/rules): zod
  * parses the shape of a resolver's arguments, and every field goes through the
  * one rule the services apply too, so a value the gateway lets through is one
  * the service accepts, normalised the same way. The rule's message becomes the

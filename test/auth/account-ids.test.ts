@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { RUN_TIME_ID, idTime } from '../../services/common/ids.js';
-import { ACCOUNT_CREATED_AT_CLAIM } from '../../services/common/token-config.js';
+import { ACCOUNT_CREATED_AT_CLAIM } from '../../platform/token-config.js';
 import { errorCodes, graphql } from '../support/graphql.js';
 import { startStack, type TestStack } from '../support/stack.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { exportSPKI, importJWK, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
-import { ACCOUNT_CREATED_AT_CLAIM, tokenConfigFromEnv } from '../../services/common/token-config.js';
-import { seedUsers } from '../../services/users/seed.js';
+import { ACCOUNT_CREATED_AT_CLAIM, tokenConfigFromEnv } from '../../platform/token-config.js';
+import { seedUsers } from '../../services/common/seed/users.js';
 import { CLOCK_TOLERANCE_SECONDS } from '../../src/auth/verify-token.js';
 import { graphql, type GraphQLResponse } from '../support/graphql.js';
 import { startStack, TEST_SEED, type TestStack } from '../support/stack.js';

@@ -4,7 +4,7 @@ import { Metadata, status } from '@grpc/grpc-js';
 import { PostsServiceService } from '../../generated/proto/pinstack/posts/v1/posts.js';
 import { NotificationsServiceService } from '../../generated/proto/pinstack/notifications/v1/notifications.js';
 import { createUnaryClient, type UnaryClient } from '../../services/common/client.js';
-import { IDENTITY_METADATA, identityMetadata, serviceIdentityFromEnv } from '../../services/common/identity.js';
+import { IDENTITY_METADATA, identityMetadata, serviceIdentityFromEnv } from '../../platform/identity.js';
 import { errorCodes, graphql } from '../support/graphql.js';
 import { assertRpcError } from '../support/rpc.js';
 import { startStack, type TestStack } from '../support/stack.js';

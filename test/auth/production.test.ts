@@ -12,8 +12,8 @@ import { setupAuthService, UnsafeTokenSettingsError } from '../../services/auth/
 import { SigningKeys } from '../../services/auth/signing-keys.js';
 import { createLogger } from '../../services/common/logger.js';
 import { createUnaryClient } from '../../services/common/client.js';
-import { identityMetadata } from '../../services/common/identity.js';
-import { DEFAULT_SEED, DemoSeedInProductionError, SeedSettingError, seedConfigFromEnv, seededUserId } from '../../services/common/seed-config.js';
+import { identityMetadata } from '../../platform/identity.js';
+import { DEFAULT_SEED, DemoSeedInProductionError, SeedSettingError, seedConfigFromEnv, seededUserId } from '../../services/common/seed/config.js';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { assertRpcError } from '../support/rpc.js';
 

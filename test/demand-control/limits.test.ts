@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { getIntrospectionQuery } from 'graphql';
-import type { Gateway } from '../../src/http/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import { errorCodes, graphql, type GraphQLResponse } from '../support/graphql.js';
 import { nestedFollowers } from '../support/hostile-requests.js';
 import { sampleOf, scrape } from '../support/metrics.js';

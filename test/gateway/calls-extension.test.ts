@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { RpcError } from '../../services/common/errors.js';
-import type { Gateway } from '../../src/http/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import { CallRecorder, type CacheEntry, type CallEntry, type RpcCallEntry } from '../../src/telemetry/calls.js';
 import { graphql, type GraphQLRequest, type GraphQLResponse } from '../support/graphql.js';
 import { PRODUCTION_ENV, startStack, type TestStack } from '../support/stack.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { FieldRuleName } from '../../services/common/rules/index.js';
-import { seedUsers } from '../../services/users/seed.js';
+import type { FieldRuleName } from '../../platform/rules/index.js';
+import { seedUsers } from '../../services/common/seed/users.js';
 import { errorCodes, graphql, type GraphQLResponse } from '../support/graphql.js';
 import { INPUT_CASES, type InputCase } from '../support/input-cases.js';
 import { startStack, TEST_SEED, type TestStack } from '../support/stack.js';

@@ -3,7 +3,7 @@ import { CircuitState } from 'cockatiel';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { RpcError } from '../../services/common/errors.js';
-import type { Gateway } from '../../src/http/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import { SERVICE_CRITICALITY } from '../../src/resilience/criticality.js';
 import { errorCodes, graphql } from '../support/graphql.js';
 import { startStack, type TestStack } from '../support/stack.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
-import { startGateway } from '../../src/http/gateway.js';
+import { startGateway } from '../../src/gateway.js';
 import { graphql } from '../support/graphql.js';
 import { route } from '../support/metrics.js';
 import { PRODUCTION_ENV, startStack, type TestStack } from '../support/stack.js';

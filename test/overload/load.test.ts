@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Gateway } from '../../src/http/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import { graphql } from '../support/graphql.js';
 import { startStack, type TestStack } from '../support/stack.js';
 import { route, scrape, SettableLoad, startGatewayWithLoad } from './support.js';

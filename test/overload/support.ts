@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { SERVICE_NAMES, SERVICES } from '../../services/common/addresses.js';
+import { SERVICE_NAMES, SERVICES } from '../../platform/addresses.js';
 import { loadConfig } from '../../src/config/index.js';
-import { startGateway, type Gateway } from '../../src/http/gateway.js';
+import { startGateway, type Gateway } from '../../src/gateway.js';
 import type { LoadSample } from '../../src/overload/index.js';
 import type { ServiceFault, TestStack } from '../support/stack.js';
 

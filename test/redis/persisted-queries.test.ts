@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Gateway } from '../../src/http/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import { sha256 } from '../../src/persisted-queries/trusted-documents.js';
 import { getJson, postJson } from '../support/persisted-queries.js';
 import { deleteKeys, redisSkipReason, requireRedis, runPrefix, SHARED_REDIS_URL } from '../support/redis.js';

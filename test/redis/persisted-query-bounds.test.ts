@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { SharedStateMetrics } from '../../src/cache/metrics.js';
-import type { Gateway } from '../../src/http/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import { NAMESPACE } from '../../src/persisted-queries/redis-scripts.js';
 import { RedisPersistedQueryStore } from '../../src/persisted-queries/redis-store.js';
 import { sha256 } from '../../src/persisted-queries/trusted-documents.js';

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { errorCodes, graphql } from '../support/graphql.js';
 import { ownRedis, redisClient, runPrefix, type OwnRedis } from '../support/redis.js';
 import { startStack, type TestStack } from '../support/stack.js';
-import type { Gateway } from '../../src/http/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import { sha256 } from '../../src/persisted-queries/trusted-documents.js';
 import { postJson } from '../support/persisted-queries.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Gateway } from '../../src/http/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 import { errorCodes, graphql, type GraphQLResponse } from '../support/graphql.js';
 import { deleteKeys, redisSkipReason, requireRedis, runPrefix, SHARED_REDIS_URL } from '../support/redis.js';
 import { startStack, type TestStack } from '../support/stack.js';

@@ -1,7 +1,7 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SERVICE_NAMES, type ServiceName } from '../../services/common/addresses.js';
+import { SERVICE_NAMES, type ServiceName } from '../../platform/addresses.js';
 import { loadConfig } from '../../src/config/index.js';
 import { SERVICE_CONTRACTS, idempotencyLevel, mayRetry, type ServiceContract } from '../../src/grpc/idempotency.js';
 import { createServiceApis } from '../../src/grpc/service-apis.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { seedConfigFromEnv } from '../../services/common/seed-config.js';
+import { seedConfigFromEnv } from '../../services/common/seed/config.js';
 import { graphql, type GraphQLResponse } from '../support/graphql.js';
 import { startStack, type TestStack } from '../support/stack.js';
 import { accepts, freePort, startTraced, waitUntil, type TracedProcess } from '../telemetry/processes.js';

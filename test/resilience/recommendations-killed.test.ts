@@ -1,7 +1,7 @@
 import { CircuitState } from 'cockatiel';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { seedConfigFromEnv } from '../../services/common/seed-config.js';
+import { seedConfigFromEnv } from '../../services/common/seed/config.js';
 import { rpcsSent } from '../support/gateway-metrics.js';
 import { errorCodes, graphql } from '../support/graphql.js';
 import { startStack, type TestStack } from '../support/stack.js';

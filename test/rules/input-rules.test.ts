@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import * as rules from '../../services/common/rules/index.js';
-import { FIELD_RULES, MAX_BATCH_IDS, type Checked, type FieldRuleName } from '../../services/common/rules/index.js';
+import * as rules from '../../platform/rules/index.js';
+import { FIELD_RULES, MAX_BATCH_IDS, type Checked, type FieldRuleName } from '../../platform/rules/index.js';
 import * as gateway from '../../src/validation/rules.js';
 import { INPUT_CASES, type InputCase } from '../support/input-cases.js';
 
@@ -73,7 +73,7 @@ describe('the shared input rules', () => {
   });
 
   it('the rules folder imports nothing from outside itself, so it can move as it is', () => {
-    const folder = join(import.meta.dirname, '../../services/common/rules');
+    const folder = join(import.meta.dirname, '../../platform/rules');
     for (const file of readdirSync(folder).filter((name) => name.endsWith('.ts'))) {
       const imports = [...readFileSync(join(folder, file), 'utf8').matchAll(/from '([^']+)'/g)].map((match) => match[1]!);
       for (const source of imports) assert.match(source, /^\.\/[a-z-]+\.js$/, `${file} imports ${source}`);

@@ -19,11 +19,11 @@ import { createUnaryClient, type UnaryClient } from '../../services/common/clien
 import { FIELD_VIOLATION_METADATA_KEY } from '../../services/common/errors.js';
 import { RUN_TIME_ID } from '../../services/common/ids.js';
 import { DEFAULT_IDEMPOTENCY_KEY_TTL_MS } from '../../services/common/idempotency.js';
-import { DEFAULT_SEED, type SeedConfig } from '../../services/common/seed-config.js';
+import { DEFAULT_SEED, type SeedConfig } from '../../services/common/seed/config.js';
 import { startServer, type RunningServer } from '../../services/common/server.js';
-import { ACCOUNT_CREATED_AT_CLAIM, tokenConfigFromEnv } from '../../services/common/token-config.js';
+import { ACCOUNT_CREATED_AT_CLAIM, tokenConfigFromEnv } from '../../platform/token-config.js';
 import { MemoryUsersRepository } from '../../services/users/memory-repository.js';
-import { seedUsers } from '../../services/users/seed.js';
+import { seedUsers } from '../../services/common/seed/users.js';
 import { createUsersService } from '../../services/users/service.js';
 import { assertRpcError } from '../support/rpc.js';
 

@@ -8,11 +8,11 @@ import { PostsServiceService } from '../../generated/proto/pinstack/posts/v1/pos
 import { RecommendationsServiceService } from '../../generated/proto/pinstack/recommendations/v1/recommendations.js';
 import { RelationsServiceService } from '../../generated/proto/pinstack/relations/v1/relations.js';
 import { UsersServiceService } from '../../generated/proto/pinstack/users/v1/users.js';
-import { SERVICE_NAMES, type ServiceName } from '../../services/common/addresses.js';
+import { SERVICE_NAMES, type ServiceName } from '../../platform/addresses.js';
 import { createUnaryClient, type UnaryClient } from '../../services/common/client.js';
 import { RpcError } from '../../services/common/errors.js';
-import { IDENTITY_METADATA, identityMetadata, serviceIdentityFromEnv, type CallerIdentity } from '../../services/common/identity.js';
-import { seededUserId } from '../../services/common/seed-config.js';
+import { IDENTITY_METADATA, identityMetadata, serviceIdentityFromEnv, type CallerIdentity } from '../../platform/identity.js';
+import { seededUserId } from '../../services/common/seed/config.js';
 import { CALLER_NOT_PROVEN } from '../../services/common/server.js';
 import { assertRpcError } from '../support/rpc.js';
 import { startStack, TEST_SEED, type TestStack } from '../support/stack.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RUN_TIME_ID, idTime, newId } from '../../services/common/ids.js';
-import { seededPostId, seededUserId } from '../../services/common/seed-config.js';
+import { seededPostId, seededUserId } from '../../services/common/seed/config.js';
 
 /** The bits of a UUIDv7 that are not its timestamp, version or variant: 74, as a string of 0s and 1s. */
 function randomBits(id: string): string {

@@ -6,12 +6,12 @@ import {
   NotificationsServiceService,
 } from '../../generated/proto/pinstack/notifications/v1/notifications.js';
 import { createUnaryClient, type UnaryClient } from '../../services/common/client.js';
-import { DEFAULT_SEED } from '../../services/common/seed-config.js';
+import { DEFAULT_SEED } from '../../services/common/seed/config.js';
 import { startServer, type RunningServer } from '../../services/common/server.js';
 import { MemoryNotificationRepository } from '../../services/notifications/memory-repository.js';
 import { SEEDED_PER_ACCOUNT, SEEDED_UNREAD_PER_ACCOUNT, seedNotifications } from '../../services/notifications/seed.js';
 import { createNotificationsService } from '../../services/notifications/service.js';
-import { seedPosts } from '../../services/posts/seed.js';
+import { seedPosts } from '../../services/common/seed/posts.js';
 import { RUN_TIME_ID, idTime } from '../../services/common/ids.js';
 import { assertRpcError } from '../support/rpc.js';
 

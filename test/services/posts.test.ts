@@ -8,14 +8,14 @@ import {
 import { PostsServiceService, type Post } from '../../generated/proto/pinstack/posts/v1/posts.js';
 import { createUnaryClient, type UnaryClient } from '../../services/common/client.js';
 import { createLogger } from '../../services/common/logger.js';
-import { DEFAULT_SEED } from '../../services/common/seed-config.js';
+import { DEFAULT_SEED } from '../../services/common/seed/config.js';
 import { startServer, type RunningServer } from '../../services/common/server.js';
 import { MemoryNotificationRepository } from '../../services/notifications/memory-repository.js';
 import { createNotificationsService } from '../../services/notifications/service.js';
 import { notificationsLikeNotifier, type LikeNotifier } from '../../services/posts/like-notifier.js';
 import { DEFAULT_IDEMPOTENCY_KEY_TTL_MS, MemoryPostRepository } from '../../services/posts/memory-repository.js';
 import type { PostRecord } from '../../services/posts/repository.js';
-import { seedPosts, type PostSeed } from '../../services/posts/seed.js';
+import { seedPosts, type PostSeed } from '../../services/common/seed/posts.js';
 import { createPostsService } from '../../services/posts/service.js';
 import { RUN_TIME_ID, idTime } from '../../services/common/ids.js';
 import { assertRpcError } from '../support/rpc.js';

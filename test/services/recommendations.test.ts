@@ -6,7 +6,7 @@ import { RelationsServiceService } from '../../generated/proto/pinstack/relation
 import { createUnaryClient, type UnaryClient } from '../../services/common/client.js';
 import { FIELD_VIOLATION_METADATA_KEY, RpcError } from '../../services/common/errors.js';
 import { decodeCursor, encodeCursor } from '../../services/common/pagination.js';
-import { DEFAULT_SEED } from '../../services/common/seed-config.js';
+import { DEFAULT_SEED } from '../../services/common/seed/config.js';
 import { bindService, startServer, type RunningServer } from '../../services/common/server.js';
 import { relationsFollowingSource } from '../../services/recommendations/following-source.js';
 import { createRecommendationsService } from '../../services/recommendations/service.js';

@@ -10,7 +10,7 @@ import {
 import { RelationsServiceService, type ListRequest } from '../../generated/proto/pinstack/relations/v1/relations.js';
 import { createUnaryClient, type UnaryClient } from '../../services/common/client.js';
 import { encodeCursor } from '../../services/common/pagination.js';
-import { DEFAULT_SEED, type SeedConfig } from '../../services/common/seed-config.js';
+import { DEFAULT_SEED, type SeedConfig } from '../../services/common/seed/config.js';
 import { startServer, type RunningServer, type ServiceBinding } from '../../services/common/server.js';
 import { MemoryNotificationRepository } from '../../services/notifications/memory-repository.js';
 import { createNotificationsService } from '../../services/notifications/service.js';

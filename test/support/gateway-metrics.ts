@@ -1,4 +1,4 @@
-import type { Gateway } from '../../src/http/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 
 /** RPCs the gateway sent to `service` (every attempt, whatever its outcome), read from its own metrics. */
 export async function rpcsSent(gateway: Gateway, service: string, code?: string): Promise<number> {

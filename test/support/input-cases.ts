@@ -17,10 +17,10 @@ import {
   USERNAME_MIN_LENGTH,
   type FIELD_RULES,
   type FieldRuleName,
-} from '../../services/common/rules/index.js';
+} from '../../platform/rules/index.js';
 
 /**
- * One table of input cases for every shared rule (services/common/rules),
+ * One table of input cases for every shared rule (platform/rules),
  * used three times: against the rules themselves (test/rules), through the
  * gateway over HTTP (test/gateway/input-rules.test.ts) and through the
  * services over gRPC (test/services/input-rules.test.ts). Each edge must

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Gateway } from '../../src/http/gateway.js';
+import type { Gateway } from '../../src/gateway.js';
 
 /** Anything that knows a gateway's operational listener: a `Gateway`, or a `TestStack` for its main one. */
 export type OperationalListener = Pick<Gateway, 'adminUrl'>;

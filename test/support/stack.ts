@@ -1,21 +1,21 @@
-import { SERVICE_NAMES, SERVICES, type ServiceName } from '../../services/common/addresses.js';
+import { SERVICE_NAMES, SERVICES, type ServiceName } from '../../platform/addresses.js';
 import { createLogger } from '../../services/common/logger.js';
-import { DEFAULT_SEED, type SeedConfig } from '../../services/common/seed-config.js';
+import { DEFAULT_SEED, type SeedConfig } from '../../services/common/seed/config.js';
 import type { ServerUnaryCall } from '@grpc/grpc-js';
 import { startServer, type RunningServer, type ServiceBinding, type UnaryHandler } from '../../services/common/server.js';
 import type { ServiceEnvironment, ServiceSetup } from '../../services/common/setup.js';
 import { setupAuthService, type AuthServiceSetup } from '../../services/auth/setup.js';
 import type { SigningKeys } from '../../services/auth/signing-keys.js';
-import { serviceIdentityFromEnv } from '../../services/common/identity.js';
+import { serviceIdentityFromEnv } from '../../platform/identity.js';
 import { setupNotificationsService } from '../../services/notifications/setup.js';
 import { setupPostsService } from '../../services/posts/setup.js';
 import { setupRecommendationsService } from '../../services/recommendations/setup.js';
 import { setupRelationsService } from '../../services/relations/setup.js';
 import { setupUsersService } from '../../services/users/setup.js';
-import { seedUsers } from '../../services/users/seed.js';
+import { seedUsers } from '../../services/common/seed/users.js';
 import { loadConfig } from '../../src/config/index.js';
-import { startGateway, type Gateway } from '../../src/http/gateway.js';
-import { ACCOUNT_CREATED_AT_CLAIM, tokenConfigFromEnv } from '../../services/common/token-config.js';
+import { startGateway, type Gateway } from '../../src/gateway.js';
+import { ACCOUNT_CREATED_AT_CLAIM, tokenConfigFromEnv } from '../../platform/token-config.js';
 import { graphql } from './graphql.js';
 import { signAccessToken } from './tokens.js';
 

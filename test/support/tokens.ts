@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { ACCOUNT_CREATED_AT_CLAIM, type TokenConfig } from '../../services/common/token-config.js';
+import { ACCOUNT_CREATED_AT_CLAIM, type TokenConfig } from '../../platform/token-config.js';
 
 /**
  * Signs a five-minute HS256 access token as the auth service would, with

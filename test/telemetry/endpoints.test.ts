@@ -107,7 +107,7 @@ describe('/metrics, /healthz and /readyz', () => {
   });
 
   it('/metrics includes the default process metrics', async () => {
-    const { startGateway } = await import('../../src/http/gateway.js');
+    const { startGateway } = await import('../../src/gateway.js');
     const { loadConfig } = await import('../../src/config/index.js');
     const gateway = await startGateway(loadConfig({ NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1' }), { processMetrics: true });
     try {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { describe, it } from 'node:test';
 import { buildSchema, parse } from 'graphql';
-import { redactSecrets, TOO_DEEP } from '../../services/common/log-context.js';
+import { redactSecrets, TOO_DEEP } from '../../platform/log-context.js';
 import { capForLog, TRUNCATED_KEY } from '../../src/telemetry/log-capping.js';
 import { createGatewayLogger } from '../../src/telemetry/logger.js';
 import { SensitiveVariables, sensitiveCoordinates } from '../../src/telemetry/sensitive-variables.js';

@@ -1,6 +1,26 @@
-import { createRandom, randomInt } from '../common/random.js';
-import { seededUserId, type SeedConfig } from '../common/seed-config.js';
-import type { UserRecord } from './repository.js';
+import { createRandom, randomInt } from '../random.js';
+import { seededUserId, type SeedConfig } from './config.js';
+
+/**
+ * A user profile, seeded or not: the users service stores it whole (its
+ * `UserRecord`), the auth service takes a seeded one's e-mail and creation time
+ * for its credentials.
+ */
+export interface SeededUser {
+  /**
+   * `usr_<n>` for the seeded demo users; the users service gives users created
+   * at run time `usr_<UUIDv7>` (`newId`), random and never given out twice, so
+   * that an id names one account for ever.
+   */
+  id: string;
+  username: string;
+  displayName: string;
+  bio: string;
+  avatarUrl: string;
+  /** Lower-case, so that comparing addresses is comparing strings. */
+  email: string;
+  createdAt: Date;
+}
 
 const FIRST_NAMES = [
   'Ada', 'Alan', 'Amara', 'Ana', 'Arjun', 'Beatriz', 'Chen', 'Chloe', 'Dmitri', 'Elena',
@@ -50,13 +70,13 @@ const STREAM = 0x75736572;
  * for it. Run-time ids are `usr_<UUIDv7>` (services/common/ids.ts), never
  * digits alone, so they cannot collide with these.
  */
-export function seedUsers(config: SeedConfig): UserRecord[] {
+export function seedUsers(config: SeedConfig): SeededUser[] {
   const random = createRandom(config.seed ^ STREAM);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const taken = new Set<string>();
   const start = config.epoch.getTime() - SEED_WINDOW_MS;
   const slot = config.users > 0 ? SEED_WINDOW_MS / config.users : 0;
-  const users: UserRecord[] = [];
+  const users: SeededUser[] = [];
 
   for (let n = 1; n <= config.users; n++) {
     const first = pick(FIRST_NAMES);

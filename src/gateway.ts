@@ -1,3 +1,9 @@
+/**
+ * The gateway's composition root: with `request-context.ts` and `main.ts`, the
+ * only runtime modules that know the graph layer (the schema, `resolvers/`,
+ * `src/sources/`, `src/permissions/`). Everything else under `src/` is runtime
+ * the graph runs on and never imports it; `eslint.config.js` enforces that.
+ */
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -5,41 +11,42 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
-import { createServer, type IncomingMessage, type Server, type ServerOptions } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { TokenVerifier } from '../auth/verify-token.js';
-import type { Viewer } from '../auth/viewer.js';
-import type { GatewayConfig, OverloadSettings } from '../config/index.js';
-import type { GatewayContext } from '../context.js';
-import { formatGatewayError } from '../errors.js';
-import { closeServiceClients, createServiceClients, type ServiceClients } from '../grpc/service-clients.js';
-import { createServicePolicies, type ServicePolicies } from '../resilience/policies.js';
-import { buildSchema } from '../schema.js';
-import { operationTypeExists } from '../validation/operation-types.js';
-import { boundedDocumentStore, createDemandControl } from '../demand-control/index.js';
-import { GatewayMetrics } from '../telemetry/metrics.js';
-import { createGatewayLogger, type Logger } from '../telemetry/logger.js';
-import { telemetryPlugin } from '../telemetry/graphql-plugin.js';
-import { httpTelemetry } from '../telemetry/http-metrics.js';
-import { graphqlOperationSpan } from '../telemetry/tracing.js';
-import { degradedErrorsPlugin } from './degraded-errors.js';
-import { answerClientErrors } from './client-errors.js';
-import { errorLoggingPlugin } from './error-logging.js';
-import { jsonErrors } from './error-response.js';
-import { requestErrorStatusPlugin } from './status-codes.js';
-import { refuseUnacceptable } from './not-acceptable.js';
-import { noStoreForCredentials, securityHeaders, singleAuthorization } from './security-headers.js';
-import { readiness, sharedStateChecks, type ReadinessReport } from './readiness.js';
-import { DRAINING, operationalApp } from './admin.js';
-import { createSharedState } from '../cache/shared-state.js';
-import type { RedisConnection } from '../cache/redis.js';
-import { clientIp, rateLimitRequests } from '../rate-limit/middleware.js';
-import { createOverloadProtection, type SampleLoad } from '../overload/index.js';
-import { secretDocumentsNotPersisted } from '../persisted-queries/secret-documents.js';
-import { loadTrustedDocuments, requireTrustedDocuments } from '../persisted-queries/trusted-documents.js';
-import { createRequestContext, type RequestContextDependencies } from '../request-context.js';
-import { ProfileCache } from '../sources/profiles/index.js';
-import { callsPlugin } from '../telemetry/calls-plugin.js';
+import { TokenVerifier } from './auth/verify-token.js';
+import type { Viewer } from './auth/viewer.js';
+import type { GatewayConfig } from './config/index.js';
+import type { GatewayContext } from './context.js';
+import { formatGatewayError } from './errors.js';
+import { closeServiceClients, createServiceClients, type ServiceClients } from './grpc/service-clients.js';
+import { createServicePolicies, type ServicePolicies } from './resilience/policies.js';
+import { buildSchema } from './schema.js';
+import { operationTypeExists } from './validation/operation-types.js';
+import { boundedDocumentStore, createDemandControl } from './demand-control/index.js';
+import { GatewayMetrics } from './telemetry/metrics.js';
+import { createGatewayLogger, type Logger } from './telemetry/logger.js';
+import { telemetryPlugin } from './telemetry/graphql-plugin.js';
+import { httpTelemetry } from './telemetry/http-metrics.js';
+import { graphqlOperationSpan } from './telemetry/tracing.js';
+import { degradedErrorsPlugin } from './http/degraded-errors.js';
+import { answerClientErrors } from './http/client-errors.js';
+import { baseUrl, closeHttp, listen, serverOptions } from './http/listeners.js';
+import { errorLoggingPlugin } from './http/error-logging.js';
+import { jsonErrors } from './http/error-response.js';
+import { requestErrorStatusPlugin } from './http/status-codes.js';
+import { refuseUnacceptable } from './http/not-acceptable.js';
+import { noStoreForCredentials, securityHeaders, singleAuthorization } from './http/security-headers.js';
+import { readiness, sharedStateChecks, type ReadinessReport } from './http/readiness.js';
+import { DRAINING, operationalApp } from './http/admin.js';
+import { createSharedState } from './cache/shared-state.js';
+import type { RedisConnection } from './cache/redis.js';
+import { clientIp, rateLimitRequests } from './rate-limit/middleware.js';
+import { createOverloadProtection, type SampleLoad } from './overload/index.js';
+import { secretDocumentsNotPersisted } from './persisted-queries/secret-documents.js';
+import { loadTrustedDocuments, requireTrustedDocuments } from './persisted-queries/trusted-documents.js';
+import { createRequestContext, type RequestContextDependencies } from './request-context.js';
+import { ProfileCache } from './sources/profiles/index.js';
+import { callsPlugin } from './telemetry/calls-plugin.js';
 
 /** A running gateway. */
 export interface Gateway {
@@ -261,41 +268,4 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       return stopped;
     },
   };
-}
-
-/** How often Node's HTTP server looks for requests past their headers or request timeout. */
-const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
-
-/** The timeouts of both listeners. */
-function serverOptions(overload: OverloadSettings): ServerOptions {
-  return {
-    // Slow clients (a body sent a byte at a time) would each hold a connection and a place in flight.
-    headersTimeout: overload.headersTimeoutMs,
-    requestTimeout: overload.requestTimeoutMs,
-    keepAliveTimeout: overload.keepAliveTimeoutMs,
-    // Node checks those two timeouts only this often (30 s by default), so a slow request would live that much longer.
-    connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
-  };
-}
-
-/** Listens on `host:port`; a failure names the settings that chose them (`settings`). */
-function listen(server: Server, port: number, host: string, settings: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (error) => reject(new Error(`cannot listen on ${host}:${port} (${settings}): ${error.message}`, { cause: error })));
-    server.listen(port, host, () => resolve());
-  });
-}
-
-/** `http://host:port` as a client on this machine dials it: an unspecified IPv4 address means loopback. */
-function baseUrl(host: string, port: number): string {
-  const dial = host === '0.0.0.0' ? '127.0.0.1' : host;
-  return `http://${dial.includes(':') ? `[${dial}]` : dial}:${port}`;
-}
-
-function closeHttp(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) return resolve();
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }

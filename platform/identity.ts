@@ -1,6 +1,5 @@
-import { Metadata, status, type ServerUnaryCall } from '@grpc/grpc-js';
+import { Metadata } from '@grpc/grpc-js';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { RpcError } from './errors.js';
 import { weakSecretProblem } from './secret-strength.js';
 
 /**
@@ -104,45 +103,6 @@ export function checkCaller(metadata: Metadata, secret: string): CallerCheck {
   if (userId === '') return { kind: 'refused', reason: 'empty-user' };
   const roles = (single(metadata, IDENTITY_METADATA.roles) ?? '').split(',').filter(Boolean);
   return { kind: 'user', caller: { userId, roles } };
-}
-
-// The server records what it verified for each call here, so that handlers can
-// ask for the caller without seeing the secret or re-checking it.
-const verifiedCallers = new WeakMap<object, CallerState>();
-
-interface CallerState {
-  caller: CallerIdentity | null;
-  /** Whether the server checks identities at all (false for a service started bare, as in unit tests). */
-  enforced: boolean;
-}
-
-/** Records the outcome of `checkCaller` for `call`; called by the server before the handler runs. */
-export function recordCaller(call: ServerUnaryCall<unknown, unknown>, caller: CallerIdentity | null, enforced: boolean): void {
-  verifiedCallers.set(call, { caller, enforced });
-}
-
-export interface ActorCheck {
-  /** The proto field naming the acting user, for messages (`actor_id`). */
-  field: string;
-  /** Whether an `admin` caller may act for someone else. */
-  adminMayActForOthers?: boolean;
-}
-
-/**
- * The ownership check a write makes itself, whatever the gateway decided: the
- * user a request says it acts for must be the verified caller. UNAUTHENTICATED
- * when the server checks identities and the call names no user;
- * PERMISSION_DENIED when it names someone else. A server started without
- * identity checks (a single service under test) trusts the request.
- */
-export function requireActor(call: ServerUnaryCall<unknown, unknown>, actorId: string, check: ActorCheck): CallerIdentity | null {
-  const state = verifiedCallers.get(call);
-  if (!state?.enforced) return state?.caller ?? null;
-  const { caller } = state;
-  if (!caller) throw new RpcError(status.UNAUTHENTICATED, 'this call needs a verified user');
-  if (caller.userId === actorId) return caller;
-  if (check.adminMayActForOthers && caller.roles.includes('admin')) return caller;
-  throw new RpcError(status.PERMISSION_DENIED, `${check.field} is not the verified caller`);
 }
 
 function single(metadata: Metadata, key: string): string | undefined {

@@ -1,10 +1,20 @@
-import { createRandom, randomInt } from '../common/random.js';
-import { seededPostId, seededUserId, type SeedConfig } from '../common/seed-config.js';
-import type { PostRecord } from './repository.js';
+import { createRandom, randomInt } from '../random.js';
+import { seededPostId, seededUserId, type SeedConfig } from './config.js';
+
+/** A post, seeded or not, as the posts service stores it (its `PostRecord`). `createdAt` is in epoch milliseconds. */
+export interface SeededPost {
+  /** `pst_<n>` for seeded posts; the posts service gives posts created at run time `pst_<UUIDv7>` (`newId`). */
+  readonly id: string;
+  readonly authorId: string;
+  readonly title: string;
+  readonly description: string;
+  readonly imageUrl: string;
+  readonly createdAt: number;
+}
 
 /** Posts and likes to start a store with. */
 export interface PostSeed {
-  readonly posts: readonly PostRecord[];
+  readonly posts: readonly SeededPost[];
   /** `[postId, userId]` pairs, no pair twice. */
   readonly likes: readonly (readonly [postId: string, userId: string])[];
 }
@@ -65,13 +75,13 @@ export function seedPosts(config: SeedConfig): PostSeed {
   const times = Array.from({ length: config.posts }, () => epoch - 1000 * (1 + Math.floor((random() * SEED_SPAN_MS) / 1000)));
   times.sort((a, b) => a - b);
 
-  const posts: PostRecord[] = new Array(config.posts);
+  const posts: SeededPost[] = new Array(config.posts);
   const likes: (readonly [string, string])[] = [];
   for (let i = 0; i < config.posts; i++) {
     const number = i + 1;
     const rank = Math.floor(config.users * random() ** 2);
     const authorNumber = authorByRank[rank]!;
-    const post: PostRecord = {
+    const post: SeededPost = {
       id: seededPostId(number),
       authorId: seededUserId(authorNumber),
       title: `${pick(ADJECTIVES, random)} ${pick(SUBJECTS, random)}`,
