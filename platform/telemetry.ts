@@ -20,7 +20,12 @@ import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic
 export interface TelemetryOptions {
   /** `service.name` unless `OTEL_SERVICE_NAME` says otherwise (`pinstack-gateway`, `pinstack-users`). */
   serviceName: string;
-  instrumentations: Instrumentation[];
+  /**
+   * The instrumentations, created only once tracing starts: an
+   * instrumentation enables itself when constructed, and would patch (and
+   * slow) every call it wraps even with tracing off.
+   */
+  instrumentations: () => Instrumentation[];
   /** Processors that see every span before it is exported, such as the gateway's scrubbing of query text. */
   spanProcessors?: SpanProcessor[];
 }
@@ -67,9 +72,14 @@ export function startTelemetry(options: TelemetryOptions): void {
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName, [ATTR_SERVICE_VERSION]: packageVersion() }),
     spanProcessors: [new BaggageAttributes(), ...(options.spanProcessors ?? []), new BatchSpanProcessor(new OTLPTraceExporter())],
     ...(process.env.OTEL_TRACES_SAMPLER ? {} : { sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(samplingRatio()) }) }),
-    instrumentations: options.instrumentations,
+    instrumentations: options.instrumentations(),
   });
   sdk.start();
+}
+
+/** Whether tracing runs in this process: the code that makes spans of its own skips them, for nothing, when it does not. */
+export function tracingStarted(): boolean {
+  return sdk !== undefined;
 }
 
 /**

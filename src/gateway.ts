@@ -6,7 +6,7 @@
  */
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
@@ -163,6 +163,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     persistedQueries:
       config.persistedQueries.mode === 'apq' ? { cache: shared.persistedQueries, ttl: config.persistedQueries.ttlSeconds } : false,
     plugins: [
+      // The schema sets no cache hints: the default cache-control plugin would still hook every field.
+      ApolloServerPluginCacheControlDisabled(),
       // A document with a secret written in it is run, never stored for replay.
       secretDocumentsNotPersisted<GatewayContext>(schema),
       // On stop: refuse new connections, let requests in flight finish within the grace period.

@@ -4,8 +4,7 @@
  *   node --import ./dist/src/instrumentation.js dist/src/main.js
  *
  * Spans: the HTTP server span of each request, the GraphQL operation and its
- * parse, validate and execute steps, resolvers that fetch (see
- * `GRAPHQL_RESOLVER_SPANS`), one span per DataLoader batch, the gRPC client
+ * parse, validate and execute steps, root fields (see `GRAPHQL_RESOLVER_SPANS`), one span per DataLoader batch, the gRPC client
  * calls and Redis commands.
  */
 import type { IncomingMessage } from 'node:http';
@@ -15,20 +14,14 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { startTelemetry } from '../platform/telemetry.js';
 import { QueryTextScrubber, redactedQueryAttributes, redisStatement } from './telemetry/span-redaction.js';
+import { resolverSpansMode } from './telemetry/resolver-spans-mode.js';
 
 /** Probes and scrapes arrive every few seconds and would bury the traces of real requests. */
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
-/**
- * `GRAPHQL_RESOLVER_SPANS`: `fetching` (default) traces fields with a resolver
- * of their own, the ones that may call a service, and skips plain properties;
- * `all` traces every field; `none` traces no field.
- */
-const resolverSpans = process.env.GRAPHQL_RESOLVER_SPANS?.trim() || 'fetching';
-
 startTelemetry({
   serviceName: 'pinstack-gateway',
-  instrumentations: [
+  instrumentations: () => [
     new HttpInstrumentation({
       ignoreIncomingRequestHook: (request: IncomingMessage) => UNTRACED_PATHS.has((request.url ?? '').split('?')[0] ?? ''),
       // The gateway itself sends no HTTP requests worth a span; the exporter's own would loop.
@@ -37,8 +30,9 @@ startTelemetry({
       startIncomingSpanHook: redactedQueryAttributes,
     }),
     new GraphQLInstrumentation({
-      ignoreResolveSpans: resolverSpans === 'none',
-      ignoreTrivialResolveSpans: resolverSpans !== 'all',
+      // Its resolver spans wrap every field of the schema; the gateway traces
+      // root fields itself (see traceRootFields), unless every field is asked for.
+      ignoreResolveSpans: resolverSpansMode() !== 'all',
       // One span per field of a list, not one per item: a feed of 50 posts stays readable.
       mergeItems: true,
       // The default, said out loud: no variable becomes an attribute, and literals are

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { resolvers } from '../resolvers/index.js';
 import { withPermissions } from './permissions/index.js';
 import { PROJECT_ROOT } from './paths.js';
+import { traceRootFields } from './telemetry/resolver-spans.js';
 
 /** The SDL of `schema/*.graphql`, merged into one document. */
 export function loadTypeDefs() {
@@ -21,7 +22,10 @@ export function buildUnprotectedSchema(): GraphQLSchema {
   });
 }
 
-/** The executable schema: every field behind its permission rule (see `src/permissions`). */
+/**
+ * The executable schema: every field behind its permission rule (see
+ * `src/permissions`), and root fields traced when tracing runs.
+ */
 export function buildSchema(): GraphQLSchema {
-  return withPermissions(buildUnprotectedSchema());
+  return traceRootFields(withPermissions(buildUnprotectedSchema()));
 }

@@ -13,5 +13,5 @@ const entry = /services[/\\]([^/\\]+)[/\\]main\.[jt]s$/.exec(process.argv[1] ?? 
 
 startTelemetry({
   serviceName: `pinstack-${entry?.[1] ?? 'service'}`,
-  instrumentations: [new GrpcInstrumentation()],
+  instrumentations: () => [new GrpcInstrumentation()],
 });

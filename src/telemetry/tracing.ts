@@ -1,6 +1,7 @@
 import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import type { RequestHandler } from 'express';
+import { tracingStarted } from '../../platform/telemetry.js';
 
 /** The gateway's own spans; the instrumentations add HTTP, GraphQL, gRPC and Redis spans around them. */
 export const tracer = trace.getTracer('pinstack-gateway');
@@ -43,6 +44,8 @@ export function activeOperationSpan(): Span | undefined {
  * records how many keys it carries; the batch RPC becomes its child.
  */
 export function traceLoaderBatch<T>(loader: string, size: number, run: () => Promise<T>): Promise<T> {
+  // Without tracing, a span and a context switch per batch would be made for nothing.
+  if (!tracingStarted()) return run();
   return tracer.startActiveSpan(
     `dataloader.batch ${loader}`,
     { kind: SpanKind.INTERNAL, attributes: { 'dataloader.name': loader, 'dataloader.batch.size': size } },

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { graphql as execute, isObjectType, type GraphQLSchema } from 'graphql';
-import { applyMiddleware } from 'graphql-middleware';
+import { allow } from 'graphql-shield';
 import { resolvers } from '../../resolvers/index.js';
-import { NotFoundError } from '../../src/errors.js';
-import { permissionRules, permissions } from '../../src/permissions/index.js';
+import { formatGatewayError, NotFoundError } from '../../src/errors.js';
+import { permissionRules, withPermissions } from '../../src/permissions/index.js';
 import { buildUnprotectedSchema, loadTypeDefs } from '../../src/schema.js';
 
 /** The real schema behind the real permissions, with some root fields added or replaced. */
@@ -14,7 +14,7 @@ function protectedSchemaWith(extraTypeDefs: string, query: Record<string, () => 
     typeDefs: [loadTypeDefs(), extraTypeDefs],
     resolvers: { ...resolvers, Query: { ...resolvers.Query, ...query } },
   });
-  return applyMiddleware(schema, permissions);
+  return withPermissions(schema);
 }
 
 /** Every object type of the schema that clients can reach, with its field names. */
@@ -62,6 +62,26 @@ describe('the permission tree', () => {
     assert.equal(result.errors?.[0]?.extensions?.code, 'FORBIDDEN');
   });
 
+  it('wraps only the fields whose rule is not allow: every other field keeps its own resolver, or none', () => {
+    const base = buildUnprotectedSchema();
+    const guarded = withPermissions(base);
+    const wrapped: string[] = [];
+    const untouched: string[] = [];
+    for (const [typeName, fields] of objectFields(base)) {
+      const before = base.getType(typeName);
+      const after = guarded.getType(typeName);
+      assert.ok(isObjectType(before) && isObjectType(after));
+      for (const field of fields) {
+        const same = before.getFields()[field]!.resolve === after.getFields()[field]!.resolve;
+        const isAllow = rules[typeName]![field] === allow;
+        if (isAllow && !same) wrapped.push(`${typeName}.${field}`);
+        if (!isAllow && same) untouched.push(`${typeName}.${field}`);
+      }
+    }
+    assert.deepEqual(wrapped, [], 'fields whose rule is allow got a wrapper');
+    assert.deepEqual(untouched, [], 'fields with a real rule were left unguarded');
+  });
+
   it('keeps the coded errors resolvers throw, and masks the others as INTERNAL_SERVER_ERROR', async () => {
     const schema = protectedSchemaWith('', {
       user: () => {
@@ -76,8 +96,10 @@ describe('the permission tree', () => {
       source: '{ user(id: "x") { id } post(id: "y") { id } }',
       contextValue: { viewer: null, signedIn: new Set() },
     });
+    // As clients see them in production: through the mask Apollo Server calls (formatError).
+    const shown = (result.errors ?? []).map((error) => formatGatewayError(error.toJSON(), error, true));
     assert.deepEqual(
-      result.errors?.map((error) => [error.path?.join('.'), error.extensions?.code, error.message]),
+      shown.map((error) => [error.path?.join('.'), error.extensions?.code, error.message]),
       [
         ['user', 'NOT_FOUND', 'There is no user x.'],
         ['post', 'INTERNAL_SERVER_ERROR', 'Something went wrong on our side.'],
