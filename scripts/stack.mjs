@@ -200,7 +200,11 @@ export class LocalStack {
    */
   async start({ onReady = () => {} } = {}) {
     try {
-      this.gatewayNodeOptions = [`--max-old-space-size=${gatewayMaxHeapMb(this.env)}`];
+      this.gatewayNodeOptions = [
+        `--max-old-space-size=${gatewayMaxHeapMb(this.env)}`,
+        // Node refuses --cpu-prof in NODE_OPTIONS: GATEWAY_NODE_FLAGS reaches the gateway alone (`--cpu-prof --cpu-prof-dir=prof`).
+        ...(this.env.GATEWAY_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
+      ];
       const checks = await Promise.allSettled([
         ...this.services.map((service) => ensurePortFree(service.address, service.name, service.envVar)),
         ensurePortFree(`${this.gateway.host}:${this.gateway.port}`, 'the gateway', 'PORT'),

@@ -21,6 +21,7 @@ import { formatGatewayError } from './errors.js';
 import { closeServiceClients, createServiceClients, type ServiceClients } from './grpc/service-clients.js';
 import { createServicePolicies, type ServicePolicies } from './resilience/policies.js';
 import { buildSchema } from './schema.js';
+import { compiledExecution } from './execution/compiled-execution.js';
 import { operationTypeExists } from './validation/operation-types.js';
 import { boundedDocumentStore, createDemandControl } from './demand-control/index.js';
 import { GatewayMetrics } from './telemetry/metrics.js';
@@ -141,7 +142,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   });
 
   const apollo = new ApolloServer<GatewayContext>({
-    schema,
+    // Compiled execution is handed over through Apollo Server's executor hook (`gateway`).
+    ...(config.execution === 'compiled' ? { gateway: compiledExecution(schema) } : { schema }),
     // Parsed documents are cached by what they hold, their query text included.
     documentStore: boundedDocumentStore(),
     parseOptions: demand.parseOptions,

@@ -46,6 +46,12 @@ export interface GatewayConfig {
    * and capped at a few KB. Off by default: variables are the client's data.
    */
   logVariables: boolean;
+  /**
+   * `EXECUTION`: `compiled` (default) runs each document compiled once
+   * (graphql-jit); `interpreted` runs graphql-js's interpreter, as a bare
+   * Apollo Server does. Same answers either way.
+   */
+  execution: 'compiled' | 'interpreted';
   /** Where shared state lives (`REDIS_*`); null runs on in-memory stand-ins, one per process. */
   redis: RedisSettings | null;
   /** Lifetime of a cached profile (`PROFILE_CACHE_TTL_SECONDS`); 0 turns the profile cache off. */
@@ -240,6 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     corsOrigins: origins === '*' ? '*' : origins.split(',').map((origin) => origin.trim()).filter(Boolean),
     logLevel: env.LOG_LEVEL?.trim() || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     logVariables: oneOf(env, 'LOG_VARIABLES', ['true', 'false'] as const, 'false') === 'true',
+    execution: oneOf(env, 'EXECUTION', ['compiled', 'interpreted'] as const, 'compiled'),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     redis: redisSettings(env),
     profileCacheTtlSeconds: integer(env, 'PROFILE_CACHE_TTL_SECONDS', 30, 0, 86_400),
