@@ -18,6 +18,70 @@ describe('in development', () => {
   });
   after(() => stack.stop());
 
+  it('register with every field invalid: one BAD_USER_INPUT whose extensions.fields lists each field, and no RPC sent', async () => {
+    const registersBefore = stack.callsByMethod()['auth.Register'] ?? 0;
+    const response = await graphql(
+      stack.url,
+      `mutation($input: RegisterInput!) { register(input: $input) { accessToken } }`,
+      { variables: { input: { username: 'x', email: 'not an address', password: 'short', displayName: '   ' } } },
+    );
+    assert.deepEqual(errorCodes(response), ['BAD_USER_INPUT']);
+    const [error] = response.errors!;
+    const fields = error!.extensions?.fields as { field: string; message: string }[];
+    assert.deepEqual(
+      fields.map((violation) => violation.field),
+      ['input.username', 'input.email', 'input.password', 'input.displayName'],
+    );
+    for (const violation of fields) {
+      assert.ok(violation.message.length > 0 && !violation.message.startsWith('input.'), `a message to show beside ${violation.field}`);
+      assert.ok(error!.message.includes(`${violation.field}: ${violation.message}`), error!.message);
+    }
+    // The first, where clients read it before extensions.fields existed.
+    assert.equal(error!.extensions?.field, 'input.username');
+    assert.equal(stack.callsByMethod()['auth.Register'] ?? 0, registersBefore, 'no account was asked for');
+  });
+
+  it('a single invalid field is listed alone, with the message it always had', async () => {
+    const response = await graphql(stack.url, `{ feed(first: 500) { edges { cursor } } }`, { token: await stack.login('user1@example.com') });
+    assert.deepEqual(errorCodes(response), ['BAD_USER_INPUT']);
+    const [error] = response.errors!;
+    assert.equal(error!.extensions?.field, 'first');
+    assert.deepEqual(
+      (error!.extensions?.fields as { field: string }[]).map((violation) => violation.field),
+      ['first'],
+    );
+    assert.match(error!.message, /^first: /);
+  });
+
+  it('a cursor the service cannot read is named as the argument `after`, never as the proto field page_token', async () => {
+    const token = await stack.login('user1@example.com');
+    // Well-formed text the gateway lets through, but no cursor a service issued.
+    const bogus = Buffer.from('not a cursor').toString('base64url');
+    const queries = {
+      'feed (ListFeed)': `{ feed(first: 5, after: "${bogus}") { edges { cursor } } }`,
+      'User.posts (a batch of pages)': `{ user(id: "usr_2") { posts(first: 5, after: "${bogus}") { edges { cursor } } } }`,
+      'User.followers (a batch of pages)': `{ user(id: "usr_2") { followers(first: 5, after: "${bogus}") { edges { cursor } } } }`,
+      notifications: `{ notifications(first: 5, after: "${bogus}") { edges { cursor } } }`,
+    };
+    for (const [what, query] of Object.entries(queries)) {
+      const response = await graphql(stack.url, query, { token });
+      assert.deepEqual(errorCodes(response), ['BAD_USER_INPUT'], what);
+      const [error] = response.errors!;
+      assert.equal(error!.extensions?.field, 'after', what);
+      assert.deepEqual(error!.extensions?.fields, [{ field: 'after', message: 'is not a valid cursor' }], what);
+      assert.equal(error!.message, 'after: is not a valid cursor', what);
+    }
+  });
+
+  it('UNAUTHENTICATED says why in extensions.reason: SIGN_IN_REQUIRED without a token, CREDENTIALS_REJECTED for a wrong password', async () => {
+    const anonymous = await graphql(stack.url, `{ me { id } }`);
+    assert.deepEqual(errorCodes(anonymous), ['UNAUTHENTICATED']);
+    assert.equal(anonymous.errors?.[0]?.extensions?.reason, 'SIGN_IN_REQUIRED');
+    const wrong = await graphql(stack.url, `mutation { login(input: { email: "user1@example.com", password: "not the password" }) { accessToken } }`);
+    assert.deepEqual(errorCodes(wrong), ['UNAUTHENTICATED']);
+    assert.equal(wrong.errors?.[0]?.extensions?.reason, 'CREDENTIALS_REJECTED');
+  });
+
   it('serves the Apollo Sandbox landing page and answers introspection', async () => {
     const page = await landingPage(stack.url);
     assert.equal(page.status, 200);
