@@ -105,6 +105,28 @@ describe('in production', () => {
     assert.deepEqual(errorCodes(response), ['GRAPHQL_VALIDATION_FAILED']);
   });
 
+  it('a browser opening /graphql gets a page saying the explorer is off (404), not a CSRF error; JSON clients keep their answers', async () => {
+    const browser = await fetch(stack.url, {
+      headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' },
+    });
+    assert.equal(browser.status, 404);
+    assert.match(browser.headers.get('content-type') ?? '', /^text\/html/);
+    const page = await browser.text();
+    assert.match(page, /explorer is off in production/);
+    assert.doesNotMatch(page, /csrf|apollo-require-preflight/i);
+
+    // A GraphQL client's bare GET is still refused by CSRF prevention, in JSON, as before.
+    const client = await fetch(`${stack.url}?query=${encodeURIComponent('{ __typename }')}`, { headers: { accept: 'application/json' } });
+    assert.equal(client.status, 400);
+    const body = (await client.json()) as { errors: { extensions: { code: string } }[] };
+    assert.deepEqual(body.errors.map((error) => error.extensions.code), ['BAD_REQUEST']);
+    // And a GET it may send runs.
+    const allowed = await fetch(`${stack.url}?query=${encodeURIComponent('{ __typename }')}`, {
+      headers: { accept: 'application/json', 'apollo-require-preflight': 'true' },
+    });
+    assert.deepEqual(await allowed.json(), { data: { __typename: 'Query' } });
+  });
+
   it('does not hint at field names in validation errors', async () => {
     const response = await graphql(stack.url, `{ usr(id: "usr_1") { id } }`);
     assert.deepEqual(errorCodes(response), ['GRAPHQL_VALIDATION_FAILED']);
