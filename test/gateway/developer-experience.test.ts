@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { loadConfig } from '../../src/config/index.js';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { errorCodes, graphql } from '../support/graphql.js';
 import { PRODUCTION_ENV, startStack, type TestStack } from '../support/stack.js';
 
@@ -143,6 +143,21 @@ describe('in production', () => {
 describe('configuration', () => {
   it('production refuses to start with the development JWT secret', () => {
     assert.throws(() => loadConfig({ NODE_ENV: 'production' }), /JWT_SECRET/);
+  });
+
+  it('JWT_ALG=ES256 or RS256 without JWKS_URL refuses to start, saying to set JWKS_URL', () => {
+    for (const algorithm of ['ES256', 'RS256']) {
+      assert.throws(
+        () => loadConfig({ JWT_ALG: algorithm }),
+        (error: unknown) => error instanceof ConfigError && error.message.includes(`JWT_ALG=${algorithm}`) && /Set JWKS_URL/.test(error.message),
+      );
+      assert.equal(loadConfig({ JWT_ALG: algorithm, JWKS_URL: 'http://127.0.0.1:50057/.well-known/jwks.json' }).tokenKeys.kind, 'jwks');
+    }
+  });
+
+  it('JWT_ALG=HS256 with JWKS_URL refuses to start; JWKS_URL alone (an external identity provider) starts', () => {
+    assert.throws(() => loadConfig({ JWT_ALG: 'HS256', JWKS_URL: 'https://id.example/jwks.json' }), (error: unknown) => error instanceof ConfigError && /Unset JWKS_URL/.test(error.message));
+    assert.equal(loadConfig({ JWKS_URL: 'https://id.example/jwks.json' }).tokenKeys.kind, 'jwks');
   });
 
   it('a malformed setting is refused with its name', () => {
