@@ -27,10 +27,14 @@ const BUILD_INPUTS = ['platform', 'src', 'resolvers', 'services', 'generated', '
 const GATEWAY_ENTRY = 'dist/src/main.js';
 const GATEWAY_INSTRUMENTATION = 'dist/src/instrumentation.js';
 const SERVICE_INSTRUMENTATION = 'dist/services/common/instrumentation.js';
+/** Preloaded into every child: it stops when the launcher is gone, however the launcher ended. */
+const EXIT_WITH_LAUNCHER = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'exit-with-launcher.mjs')).href;
 const START_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 15_000;
 /** Lines of each child's output kept to explain a failure. */
 const TAIL_LINES = 30;
+/** Where the auth service serves its JWKS when JWKS_LISTEN_ADDR is unset (`DEFAULT_JWKS_LISTEN_ADDR` of services/auth/setup.ts). */
+const DEFAULT_JWKS_LISTEN_ADDR = '127.0.0.1:50057';
 /** The gateway's V8 old-space limit when GATEWAY_MAX_HEAP_MB is unset: the same as the Dockerfile's. */
 const DEFAULT_GATEWAY_MAX_HEAP_MB = 1024;
 
@@ -176,6 +180,13 @@ export class LocalStack {
     // Each service listens on its own variable; a LISTEN_ADDR meant for one
     // container would make them all take the same address.
     delete this.env.LISTEN_ADDR;
+    // Signing with a key pair, the auth service publishes the public keys; the
+    // gateway must check tokens against them (it refuses to start otherwise).
+    const algorithm = this.env.JWT_ALG?.trim();
+    if ((algorithm === 'ES256' || algorithm === 'RS256') && !this.env.JWKS_URL?.trim()) {
+      const { host, port } = parseAddress(this.env.JWKS_LISTEN_ADDR?.trim() || DEFAULT_JWKS_LISTEN_ADDR, 'JWKS_LISTEN_ADDR');
+      this.env.JWKS_URL = `http://${hostForUrl(host)}:${port}/.well-known/jwks.json`;
+    }
     for (const service of services) this.env[service.envVar] = service.address;
     /** @type {Map<string, { process: import('node:child_process').ChildProcess, tail: string[], exited: Promise<void> }>} */
     this.children = new Map();
@@ -185,7 +196,9 @@ export class LocalStack {
     /** @type {Promise<{ name: string, code: number | null, signal: string | null, tail: string[] }>} */
     this.failed = new Promise((resolve) => (this.reportFailure = resolve));
     // Children run in their own process group, so that Ctrl-C reaches this
-    // process alone and it can stop them in order. Should it crash, take them along.
+    // process alone and it can stop them in order. Should it crash, take them
+    // along; should it be killed outright, each child sees its IPC channel
+    // close and stops itself (scripts/exit-with-launcher.mjs).
     process.once('exit', () => {
       for (const child of this.children.values()) if (child.process.exitCode === null) child.process.kill('SIGKILL');
     });
@@ -264,12 +277,15 @@ export class LocalStack {
     const instrumentation = name === 'gateway' ? GATEWAY_INSTRUMENTATION : SERVICE_INSTRUMENTATION;
     // A known heap limit for the gateway alone: its load shedder measures heap use against it.
     const nodeOptions = name === 'gateway' ? this.gatewayNodeOptions : [];
-    const child = spawn(process.execPath, [...nodeOptions, '--import', `./${instrumentation}`, entry], {
+    const child = spawn(process.execPath, [...nodeOptions, '--import', EXIT_WITH_LAUNCHER, '--import', `./${instrumentation}`, entry], {
       cwd: ROOT,
       env: this.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // The IPC channel carries no messages: its closing tells the child that this process is gone.
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       detached: true,
     });
+    // Nor does it keep this process alive.
+    child.channel?.unref();
     const tail = [];
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {

@@ -11,11 +11,17 @@
  *    `/readyz` and `/metrics` on ADMIN_HOST:ADMIN_PORT (default 127.0.0.1:9464),
  *    and waits until `/healthz` answers, then prints where everything listens.
  *
- * Every line a child logs is shown prefixed with its name. Ctrl-C or SIGTERM
- * stops the gateway, then the services, and exits 0; if any of them dies on
- * its own, the rest are stopped and this exits 1.
+ * Every line a child logs is shown prefixed with its name. Ctrl-C, SIGTERM or
+ * SIGHUP stops the gateway, then the services, and exits 0; so does the end of
+ * the process that started this one (`npm start` runs it under `sh -c`, which
+ * dies on SIGTERM without passing it on). If any child dies on its own, the
+ * rest are stopped and this exits 1. Should this process be killed outright
+ * (SIGKILL), every child stops itself (scripts/exit-with-launcher.mjs).
  */
 import { LocalStack, StackError, buildIfNeeded, loadDemoLogin, loadServices } from './stack.mjs';
+
+/** How often the launcher checks that the process that started it is still there. */
+const PARENT_CHECK_MS = 250;
 
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code) => (text) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -79,14 +85,23 @@ const stack = new LocalStack({
 });
 
 let stopping = false;
-async function shutdown(signal) {
+/** Stops the gateway, then the services, and exits 0; `why` is printed first. */
+async function shutdown(why) {
   if (stopping) return;
   stopping = true;
-  console.log(dim(`\n${signal}: stopping the gateway, then the services…`));
+  console.log(dim(`\n${why}: stopping the gateway, then the services…`));
   await stack.stop();
   process.exit(0);
 }
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => void shutdown(signal));
+// A terminal that has closed must not cut the shutdown short: output that cannot be written is dropped.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+// Whoever started this process is gone (npm killed, its shell ended): this
+// process is now re-parented, and nobody is left to stop the stack but it.
+const parentAtStart = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentAtStart) void shutdown(`the process that started this one (pid ${parentAtStart}) has ended`);
+}, PARENT_CHECK_MS).unref();
 
 try {
   await stack.start();

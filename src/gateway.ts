@@ -36,6 +36,7 @@ import { errorLoggingPlugin } from './http/error-logging.js';
 import { jsonErrors } from './http/error-response.js';
 import { requestErrorStatusPlugin } from './http/status-codes.js';
 import { refuseUnacceptable } from './http/not-acceptable.js';
+import { explorerOffPage } from './http/explorer-off.js';
 import { noStoreForCredentials, securityHeaders, singleAuthorization } from './http/security-headers.js';
 import { readiness, sharedStateChecks, type ReadinessReport } from './http/readiness.js';
 import { DRAINING, operationalApp } from './http/admin.js';
@@ -208,6 +209,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     '/graphql',
     graphqlOperationSpan('/graphql'),
     cors(config.corsOrigins === '*' ? {} : { origin: config.corsOrigins }),
+    // A browser opening /graphql in production learns the explorer is off, not about CSRF headers.
+    ...(config.production ? [explorerOffPage] : []),
     singleAuthorization,
     noStoreForCredentials,
     // Before the rate limiter and the body parser, so that a shed request costs almost nothing;

@@ -1,6 +1,6 @@
 import { errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { ACCOUNT_CREATED_AT_CLAIM, type TokenConfig } from '../../platform/token-config.js';
-import { InvalidTokenError, TokenKeysUnavailableError } from '../errors.js';
+import { InvalidTokenError, TokenKeysUnavailableError, UnauthenticatedReason } from '../errors.js';
 import { KeySetUnavailableError, RemoteKeySet } from './remote-key-set.js';
 import type { Viewer } from './viewer.js';
 
@@ -114,9 +114,13 @@ export class TokenVerifier {
     } catch (error) {
       if (error instanceof InvalidTokenError) throw error;
       if (error instanceof KeySetUnavailableError) throw new TokenKeysUnavailableError(error);
-      if (error instanceof joseErrors.JWTExpired) throw new InvalidTokenError('The access token has expired.');
+      // The two faults a client can act on without signing in again: refresh an
+      // expired token; a token not valid yet means a clock is wrong somewhere.
+      if (error instanceof joseErrors.JWTExpired) {
+        throw new InvalidTokenError('The access token has expired; get a new one with refreshToken.', UnauthenticatedReason.TokenExpired);
+      }
       if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'nbf') {
-        throw new InvalidTokenError('The access token is not valid yet.');
+        throw new InvalidTokenError('The access token is not valid yet.', UnauthenticatedReason.TokenNotYetValid);
       }
       throw new InvalidTokenError('The access token is invalid.');
     }

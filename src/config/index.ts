@@ -217,6 +217,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     throw new ConfigError((error as Error).message);
   }
   const tokenKeys = verificationKeys(env);
+  const keysProblem = verificationKeysProblem(tokens, tokenKeys, Boolean(env.JWT_ALG?.trim()));
+  if (keysProblem) throw new ConfigError(keysProblem);
   const tokenProblem = production ? productionTokenProblem(tokens, tokenKeys.kind === 'secret') : undefined;
   if (tokenProblem) throw new ConfigError(tokenProblem);
   let serviceSecret: string;
@@ -415,6 +417,32 @@ function verificationKeys(env: NodeJS.ProcessEnv): VerificationKeys {
     maxAgeMs: integer(env, 'JWKS_CACHE_MAX_AGE_MS', 600_000, 0, 86_400_000),
     cooldownMs: integer(env, 'JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000),
   };
+}
+
+/**
+ * Why the way tokens are signed (`JWT_ALG`, which the auth service reads) and
+ * the way the gateway checks them (`JWKS_URL`, else `JWT_SECRET`) cannot
+ * agree, or undefined when they can. Either mismatch would start fine and then
+ * refuse every token as TOKEN_INVALID, with nothing pointing at the cause.
+ * `algorithmSet` says whether `JWT_ALG` was set at all: an external identity
+ * provider needs only `JWKS_URL`, and leaves `JWT_ALG` (the auth service's) unset.
+ */
+function verificationKeysProblem(tokens: TokenConfig, keys: VerificationKeys, algorithmSet: boolean): string | undefined {
+  if (tokens.algorithm !== 'HS256' && keys.kind === 'secret') {
+    return (
+      `JWT_ALG=${tokens.algorithm} signs tokens with a key pair, but JWKS_URL is not set, so the gateway could only check them ` +
+      'with JWT_SECRET and would refuse every one. Set JWKS_URL to the JWKS that publishes the public keys (the auth service ' +
+      'serves it at http://<JWKS_LISTEN_ADDR>/.well-known/jwks.json, http://127.0.0.1:50057/.well-known/jwks.json by default), ' +
+      'or unset JWT_ALG to sign and check with JWT_SECRET (HS256).'
+    );
+  }
+  if (algorithmSet && tokens.algorithm === 'HS256' && keys.kind === 'jwks') {
+    return (
+      'JWT_ALG=HS256 signs tokens with JWT_SECRET, but JWKS_URL is set, so the gateway would check them against key pairs only ' +
+      '(ES256, RS256) and refuse every one. Unset JWKS_URL, or set JWT_ALG to ES256 or RS256.'
+    );
+  }
+  return undefined;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

@@ -1,10 +1,20 @@
 import { GraphQLError } from 'graphql';
-import { GatewayErrorCode } from './codes.js';
+import { GatewayErrorCode, UnauthenticatedReason } from './codes.js';
+
+/** One invalid input field: its argument path and what is wrong with it, worded to show beside it in a form. */
+export interface FieldViolation {
+  /** A dotted path of the GraphQL arguments (`input.email`, `ids.3`). */
+  readonly field: string;
+  /** What is wrong, without the path (`must be at least 3 characters`). */
+  readonly message: string;
+}
 
 /** Extra, client-safe details of an error: the offending input field, the service that failed. */
 export interface GatewayErrorDetails {
-  /** The input field at fault, as a dotted path of the GraphQL arguments (`input.email`). */
+  /** The input field at fault, as a dotted path of the GraphQL arguments (`input.email`); the first, when several are. */
   field?: string;
+  /** Every input field at fault, in the order of the input, for BAD_USER_INPUT and CONFLICT. */
+  fields?: readonly FieldViolation[];
   /** The upstream service involved, for SERVICE_UNAVAILABLE. */
   service?: string;
   /** Seconds after which a retry may succeed, for RATE_LIMITED and SERVICE_UNAVAILABLE. */
@@ -15,6 +25,11 @@ export interface GatewayErrorDetails {
   max?: number;
   /** What the request came to, where it is known (the estimated cost, the depth found). */
   found?: number;
+  /**
+   * Why, where one code has several causes a client acts on differently: an
+   * `UnauthenticatedReason` (refresh, or sign in again), or why a replica shed the request.
+   */
+  reason?: string;
 }
 
 /**
@@ -43,43 +58,68 @@ export class BadRequestError extends GatewayError {
   }
 }
 
+/**
+ * Arguments that break an input rule. `extensions.fields` lists every invalid
+ * field at once, so that a form can mark them all after one round trip;
+ * `extensions.field` names the first, as it always has.
+ */
 export class BadUserInputError extends GatewayError {
-  constructor(message: string, field?: string) {
-    super(GatewayErrorCode.BadUserInput, message, { field });
+  constructor(message: string, field?: string, fields: readonly FieldViolation[] = field === undefined ? [] : [{ field, message }]) {
+    super(GatewayErrorCode.BadUserInput, message, { field, fields: fields.length > 0 ? fields : undefined });
     this.name = 'BadUserInputError';
+  }
+
+  /**
+   * One error for every violation: the message lists them all
+   * (`input.username: …; input.email: …`) and `extensions.field` names the first.
+   */
+  static of(violations: readonly FieldViolation[]): BadUserInputError {
+    const message = violations.map((violation) => `${violation.field}: ${violation.message}`).join('; ');
+    return new BadUserInputError(message || 'Invalid input.', violations[0]?.field, violations);
   }
 }
 
+/**
+ * UNAUTHENTICATED with `extensions.reason` saying what to do: sign in
+ * (`SIGN_IN_REQUIRED`, the default: this needs a viewer and there is none), or
+ * what a service refused (`CREDENTIALS_REJECTED`: a login's e-mail or password).
+ */
 export class UnauthenticatedError extends GatewayError {
-  constructor(message = 'You must be signed in to do this.') {
-    super(GatewayErrorCode.Unauthenticated, message);
+  readonly reason: UnauthenticatedReason;
+
+  constructor(message = 'You must be signed in to do this.', reason: UnauthenticatedReason = UnauthenticatedReason.SignInRequired, cause?: unknown) {
+    super(GatewayErrorCode.Unauthenticated, message, { reason }, cause);
     this.name = 'UnauthenticatedError';
+    this.reason = reason;
   }
 }
 
 /**
  * A credential that was presented does not hold: a token whose account no
- * longer exists, or a refresh token that is unknown, expired, spent or revoked.
- * UNAUTHENTICATED with HTTP 401, like an access token that does not verify:
- * the client must sign in again.
+ * longer exists (`ACCOUNT_CHANGED`), or a refresh token that is unknown,
+ * expired, spent or revoked (`REFRESH_TOKEN_INVALID`). UNAUTHENTICATED with
+ * HTTP 401, like an access token that does not verify: the client must sign in again.
  */
-export class CredentialRejectedError extends GatewayError {
-  constructor(message: string, cause?: unknown) {
-    super(GatewayErrorCode.Unauthenticated, message, {}, cause);
+export class CredentialRejectedError extends UnauthenticatedError {
+  constructor(message: string, reason: UnauthenticatedReason, cause?: unknown) {
+    super(message, reason, cause);
     this.extensions.http = { status: 401 };
     this.name = 'CredentialRejectedError';
   }
 }
 
 /**
- * An access token was sent but cannot be trusted (bad signature, expired,
- * malformed, naming no account). The request fails as a whole with HTTP 401: a
- * client that sent a token expects to be that user, so quietly treating it as
- * anonymous would hide the fault.
+ * An access token was sent but cannot be trusted. The request fails as a
+ * whole with HTTP 401: a client that sent a token expects to be that user, so
+ * quietly treating it as anonymous would hide the fault. `reason` tells an
+ * expired token (`TOKEN_EXPIRED`: refresh it), one not valid yet
+ * (`TOKEN_NOT_YET_VALID`: a clock is wrong) and every other fault
+ * (`TOKEN_INVALID`: bad signature, malformed, wrong issuer or audience, no
+ * account claim) apart, so a client need not read the message.
  */
 export class InvalidTokenError extends CredentialRejectedError {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, reason: UnauthenticatedReason = UnauthenticatedReason.TokenInvalid) {
+    super(message, reason);
     this.name = 'InvalidTokenError';
   }
 }
@@ -98,9 +138,10 @@ export class NotFoundError extends GatewayError {
   }
 }
 
+/** Something the input names is taken (a username, an e-mail); `extensions.field` and `extensions.fields` name it. */
 export class ConflictError extends GatewayError {
-  constructor(message: string, field?: string) {
-    super(GatewayErrorCode.Conflict, message, { field });
+  constructor(message: string, field?: string, fields: readonly FieldViolation[] = field === undefined ? [] : [{ field, message }]) {
+    super(GatewayErrorCode.Conflict, message, { field, fields: fields.length > 0 ? fields : undefined });
     this.name = 'ConflictError';
   }
 }

@@ -28,6 +28,30 @@ export const GatewayErrorCode = {
 export type GatewayErrorCode = (typeof GatewayErrorCode)[keyof typeof GatewayErrorCode];
 
 /**
+ * Why a request is UNAUTHENTICATED, as `extensions.reason`: what the client
+ * should do next, without reading the message. Part of the public contract,
+ * like the codes: never rename one, only add.
+ */
+export const UnauthenticatedReason = {
+  /** No access token was sent and this needs one: sign in. */
+  SignInRequired: 'SIGN_IN_REQUIRED',
+  /** The access token has expired: get a new pair with `refreshToken`, then retry. */
+  TokenExpired: 'TOKEN_EXPIRED',
+  /** The access token is not valid yet (`nbf` ahead of the gateway's clock by more than the tolerance): the issuer's or the client's clock is wrong. */
+  TokenNotYetValid: 'TOKEN_NOT_YET_VALID',
+  /** The access token cannot be trusted at all (signature, issuer, audience, claims, header shape): sign in again; refreshing would not help. */
+  TokenInvalid: 'TOKEN_INVALID',
+  /** The access token verifies, but its account no longer exists or is not the one it was issued for: sign in again. */
+  AccountChanged: 'ACCOUNT_CHANGED',
+  /** `refreshToken`: the refresh token is unknown, expired, already used or revoked: sign in again. */
+  RefreshTokenInvalid: 'REFRESH_TOKEN_INVALID',
+  /** A service refused the credentials sent (`login`: the e-mail or the password is wrong). */
+  CredentialsRejected: 'CREDENTIALS_REJECTED',
+} as const;
+
+export type UnauthenticatedReason = (typeof UnauthenticatedReason)[keyof typeof UnauthenticatedReason];
+
+/**
  * Apollo Server's own codes (`ApolloServerErrorCode` in `@apollo/server/errors`)
  * that clients see as Apollo Server wrote them: refusals of a request before
  * any resolver runs. Its INTERNAL_SERVER_ERROR is left out on purpose: Apollo

@@ -7,6 +7,7 @@ import {
   BadUserInputError,
   ConflictError,
   ForbiddenError,
+  type FieldViolation,
   GatewayError,
   InternalServerError,
   NotFoundError,
@@ -14,7 +15,7 @@ import {
   ServiceUnavailableError,
   UnauthenticatedError,
 } from './classes.js';
-import { ApolloErrorCode, isApolloErrorCode, isGatewayErrorCode, type GatewayErrorCode } from './codes.js';
+import { ApolloErrorCode, isApolloErrorCode, isGatewayErrorCode, UnauthenticatedReason, type GatewayErrorCode } from './codes.js';
 
 /** How a proto field named in INVALID_ARGUMENT is shown to the client. */
 export interface FieldNaming {
@@ -142,24 +143,24 @@ export const FROM_GRPC_STATUS: { readonly [S in GrpcStatus]: (failure: GrpcFailu
   // The service threw something it did not map to a status: a bug there.
   [GrpcStatus.UNKNOWN]: (failure) => internal(failure.error),
   // The service refused the request as malformed; its metadata names the field.
-  [GrpcStatus.INVALID_ARGUMENT]: (failure) => new BadUserInputError(failure.message, failure.field),
+  [GrpcStatus.INVALID_ARGUMENT]: (failure) => new BadUserInputError(failure.message, failure.field, violations(failure)),
   // The service did not answer within the deadline cut from the request's budget.
   [GrpcStatus.DEADLINE_EXCEEDED]: (failure) => new ServiceUnavailableError(failure.service, failure.error),
   // The thing asked for does not exist.
   [GrpcStatus.NOT_FOUND]: (failure) => new NotFoundError(failure.message),
   // A uniqueness violation (username or e-mail taken): the client can change the input.
-  [GrpcStatus.ALREADY_EXISTS]: (failure) => new ConflictError(failure.message, failure.field),
+  [GrpcStatus.ALREADY_EXISTS]: (failure) => new ConflictError(failure.message, failure.field, violations(failure)),
   // The caller is known but may not do this (delete another user's post).
   [GrpcStatus.PERMISSION_DENIED]: (failure) => new ForbiddenError(failure.message),
   // The service is out of capacity (a quota, its own load shedding): transient.
   [GrpcStatus.RESOURCE_EXHAUSTED]: (failure) => new ServiceUnavailableError(failure.service, failure.error),
   // A business rule the client can satisfy by changing the request.
-  [GrpcStatus.FAILED_PRECONDITION]: (failure) => new BadUserInputError(failure.message, failure.field),
+  [GrpcStatus.FAILED_PRECONDITION]: (failure) => new BadUserInputError(failure.message, failure.field, violations(failure)),
   // A concurrency conflict inside the service. No service raises it on purpose,
   // and the gateway cannot tell the client what to change: a bug if seen.
   [GrpcStatus.ABORTED]: (failure) => internal(failure.error),
   // A value past its valid range (a page size, an offset): the client's to fix.
-  [GrpcStatus.OUT_OF_RANGE]: (failure) => new BadUserInputError(failure.message, failure.field),
+  [GrpcStatus.OUT_OF_RANGE]: (failure) => new BadUserInputError(failure.message, failure.field, violations(failure)),
   // The service lacks the method: gateway and service disagree on the contract (a deploy skew).
   [GrpcStatus.UNIMPLEMENTED]: (failure) => internal(failure.error),
   // The service failed and said no more.
@@ -168,16 +169,24 @@ export const FROM_GRPC_STATUS: { readonly [S in GrpcStatus]: (failure: GrpcFailu
   [GrpcStatus.UNAVAILABLE]: (failure) => new ServiceUnavailableError(failure.service, failure.error),
   // Unrecoverable data loss in the service.
   [GrpcStatus.DATA_LOSS]: (failure) => internal(failure.error),
-  // A credential the service checks does not hold (a login's password, a refresh token).
-  [GrpcStatus.UNAUTHENTICATED]: (failure) => new UnauthenticatedError(failure.message),
+  // A credential the service checks does not hold (a login's password, a refresh token;
+  // the auth source names the refresh token's own reason).
+  [GrpcStatus.UNAUTHENTICATED]: (failure) =>
+    new UnauthenticatedError(failure.message, UnauthenticatedReason.CredentialsRejected, failure.error),
 };
 
 /** A failed gRPC call, as {@link FROM_GRPC_STATUS} reads it. */
 export interface GrpcFailure {
-  /** What the service said (the status details), meant for the caller. */
+  /**
+   * What the service said (the status details), meant for the caller; where
+   * it began with the proto field it names, that name is replaced by the
+   * GraphQL argument (`page_token is not a valid cursor` → `after: is not a valid cursor`).
+   */
   readonly message: string;
   /** The GraphQL argument behind the proto field the service named, if it named one. */
   readonly field: string | undefined;
+  /** What is wrong with `field`, without its name (`is not a valid cursor`). */
+  readonly fieldMessage: string;
   /** The service called. */
   readonly service: string;
   /** The call error, kept as the cause for the log. */
@@ -185,9 +194,17 @@ export interface GrpcFailure {
 }
 
 function fromGrpcError(error: ServiceError, call: ServiceCall | undefined): GatewayError {
+  const said = error.details || error.message;
+  const protoField = error.metadata?.get(FIELD_VIOLATION_METADATA_KEY)[0];
+  const field = typeof protoField === 'string' && protoField !== '' ? publicField(protoField, call?.naming ?? {}) : undefined;
+  // Services begin a field's message with the proto name (`page_token is not a
+  // valid cursor`), which a GraphQL client never wrote: say it as the argument.
+  const named = field !== undefined && typeof protoField === 'string' && said.startsWith(`${protoField} `);
+  const fieldMessage = named ? said.slice(protoField.length + 1) : said;
   const failure: GrpcFailure = {
-    message: error.details || error.message,
-    field: violatedField(error, call?.naming ?? {}),
+    message: named ? `${field}: ${fieldMessage}` : said,
+    field,
+    fieldMessage,
     service: call?.service ?? UNNAMED_SERVICE,
     error,
   };
@@ -196,10 +213,22 @@ function fromGrpcError(error: ServiceError, call: ServiceCall | undefined): Gate
   return toError ? toError(failure) : internal(error);
 }
 
-function violatedField(error: ServiceError, naming: FieldNaming): string | undefined {
-  const field = error.metadata?.get(FIELD_VIOLATION_METADATA_KEY)[0];
-  if (typeof field !== 'string' || field === '') return undefined;
+/**
+ * The entry of a batch request a service names (`requests[2].page_token`).
+ * The gateway builds one batch from many fields' arguments, so the entry's
+ * position means nothing to the client: the field within it is what it wrote.
+ */
+const BATCH_ENTRY = /^requests\[\d+\]\./;
+
+/** The GraphQL argument path for a proto field a service named (`page_token` → `after`, `display_name` → `input.displayName`). */
+function publicField(protoField: string, naming: FieldNaming): string {
+  const field = protoField.replace(BATCH_ENTRY, '');
   return naming.fields?.[field] ?? (naming.fieldPrefix ?? '') + field.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+/** The one field violation a service reported, as `extensions.fields` lists it. */
+function violations(failure: GrpcFailure): FieldViolation[] {
+  return failure.field === undefined ? [] : [{ field: failure.field, message: failure.fieldMessage }];
 }
 
 /** Whether `value` is a grpc-js call error (it carries a numeric `code` and `metadata`). */

@@ -3,7 +3,7 @@ import type { Post as PostMessage } from '../../generated/proto/pinstack/posts/v
 import type { User as UserMessage } from '../../generated/proto/pinstack/users/v1/users.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { GatewayContext } from '../context.js';
-import { CredentialRejectedError, ForbiddenError, normalizeError, UnauthenticatedError } from '../errors.js';
+import { CredentialRejectedError, ForbiddenError, normalizeError, UnauthenticatedError, UnauthenticatedReason } from '../errors.js';
 import { id as idRule } from '../validation/rules.js';
 
 /**
@@ -57,7 +57,7 @@ export const hasAccount = gatewayRule('hasAccount', 'contextual', async (_parent
   const user = await context.sources.users.byId(context.viewer.id);
   return user && isViewersAccount(context.viewer, user)
     ? true
-    : new CredentialRejectedError('The account of this access token no longer exists.');
+    : new CredentialRejectedError('The account of this access token no longer exists.', UnauthenticatedReason.AccountChanged);
 });
 
 /** The viewer's token lists `role` in its `roles` claim. */

@@ -1,5 +1,5 @@
 import type { TokenPair } from '../../generated/proto/pinstack/auth/v1/auth.js';
-import { CredentialRejectedError, InternalServerError, UnauthenticatedError } from '../errors.js';
+import { CredentialRejectedError, InternalServerError, UnauthenticatedError, UnauthenticatedReason } from '../errors.js';
 import type { ServiceApis } from '../grpc/service-apis.js';
 import { idempotencyFields, type IdempotencyKey } from './idempotency.js';
 
@@ -42,7 +42,7 @@ export class AuthSource {
       return signedIn(await this.api.refreshToken({ refreshToken }));
     } catch (error) {
       // A refused refresh token is a credential that does not hold: HTTP 401, as for a bad access token.
-      if (error instanceof UnauthenticatedError) throw new CredentialRejectedError('The refresh token is not valid; sign in again.', error);
+      if (error instanceof UnauthenticatedError) throw new CredentialRejectedError('The refresh token is not valid; sign in again.', UnauthenticatedReason.RefreshTokenInvalid, error);
       throw error;
     }
   }

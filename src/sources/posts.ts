@@ -50,7 +50,7 @@ export class PostsSource {
       async (keys) => {
         const { pages } = await api.batchListPostsByAuthor(
           { requests: keys.map((key) => ({ authorId: key.id, pageSize: key.first, pageToken: key.after })) },
-          { fields: { page_token: 'after' }, batch: keys.length },
+          { fields: { page_token: 'after', page_size: 'first' }, batch: keys.length },
         );
         // The pages carry whole posts: later `post(id)` reads need no second RPC.
         for (const page of pages) for (const post of page.posts) postsById.prime(post.id, post);

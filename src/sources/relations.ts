@@ -52,11 +52,11 @@ export class RelationsSource {
       { name: 'viewerFollowsUserId', ...batching },
     );
     this.followersOf = pageLoader(
-      async (keys) => (await api.batchListFollowers({ requests: pageRequests(keys) }, { fields: { page_token: 'after' }, batch: keys.length })).pages,
+      async (keys) => (await api.batchListFollowers({ requests: pageRequests(keys) }, { fields: { page_token: 'after', page_size: 'first' }, batch: keys.length })).pages,
       { name: 'followersOf', ...batching },
     );
     this.followingOf = pageLoader(
-      async (keys) => (await api.batchListFollowing({ requests: pageRequests(keys) }, { fields: { page_token: 'after' }, batch: keys.length })).pages,
+      async (keys) => (await api.batchListFollowing({ requests: pageRequests(keys) }, { fields: { page_token: 'after', page_size: 'first' }, batch: keys.length })).pages,
       { name: 'followingOf', ...batching },
     );
   }

@@ -46,6 +46,8 @@ interface Attack {
   send(stack: TestStack, now: number): Promise<GraphQLResponse<unknown>>;
   status: number;
   code: string;
+  /** `extensions.reason` of an UNAUTHENTICATED answer: what the client does next, without reading the message. */
+  reason?: string;
   /** What the message must say, where the reason matters to the client. */
   message?: RegExp;
 }
@@ -63,6 +65,7 @@ const ATTACKS: Attack[] = [
     },
     status: 401,
     code: 'UNAUTHENTICATED',
+    reason: 'TOKEN_INVALID',
   },
   {
     name: 'alg: none',
@@ -70,6 +73,7 @@ const ATTACKS: Attack[] = [
     send: (stack, now) => withToken(`${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(claims(now))}.`)(stack),
     status: 401,
     code: 'UNAUTHENTICATED',
+    reason: 'TOKEN_INVALID',
   },
   {
     name: 'HS256 signed with the wrong secret',
@@ -77,6 +81,7 @@ const ATTACKS: Attack[] = [
     send: async (stack, now) => withToken(await signHs256(claims(now), 'an-attacker-secret-that-is-long-enough-too'))(stack),
     status: 401,
     code: 'UNAUTHENTICATED',
+    reason: 'TOKEN_INVALID',
   },
   {
     name: "the RS256 public key from the JWKS used as an HS256 secret (algorithm confusion)",
@@ -88,6 +93,7 @@ const ATTACKS: Attack[] = [
     },
     status: 401,
     code: 'UNAUTHENTICATED',
+    reason: 'TOKEN_INVALID',
   },
   {
     name: 'expired a minute ago',
@@ -95,6 +101,7 @@ const ATTACKS: Attack[] = [
     send: async (stack, now) => withToken(await signHs256(claims(now, { iat: now - 960, exp: now - 60 }), TOKENS.secret))(stack),
     status: 401,
     code: 'UNAUTHENTICATED',
+    reason: 'TOKEN_EXPIRED',
     message: /has expired/,
   },
   {
@@ -103,6 +110,7 @@ const ATTACKS: Attack[] = [
     send: async (stack, now) => withToken(await signHs256(claims(now, { nbf: now + 60 }), TOKENS.secret))(stack),
     status: 401,
     code: 'UNAUTHENTICATED',
+    reason: 'TOKEN_NOT_YET_VALID',
     message: /not valid yet/,
   },
   {
@@ -111,6 +119,7 @@ const ATTACKS: Attack[] = [
     send: async (stack, now) => withToken(await signHs256(claims(now, { iss: 'https://evil.example' }), TOKENS.secret))(stack),
     status: 401,
     code: 'UNAUTHENTICATED',
+    reason: 'TOKEN_INVALID',
   },
   {
     name: 'meant for another service (aud)',
@@ -118,6 +127,7 @@ const ATTACKS: Attack[] = [
     send: async (stack, now) => withToken(await signHs256(claims(now, { aud: 'some-other-api' }), TOKENS.secret))(stack),
     status: 401,
     code: 'UNAUTHENTICATED',
+    reason: 'TOKEN_INVALID',
   },
   {
     name: 'malformed base64',
@@ -125,6 +135,7 @@ const ATTACKS: Attack[] = [
     send: withHeader('Bearer eyJhbGciOi*JIUzI1NiJ9.e30.$$$'),
     status: 401,
     code: 'UNAUTHENTICATED',
+    reason: 'TOKEN_INVALID',
   },
   {
     name: 'well-formed segments that are not JSON',
@@ -132,6 +143,7 @@ const ATTACKS: Attack[] = [
     send: withHeader(`Bearer ${base64url('{"alg":')}.${base64url('not json')}.c2ln`),
     status: 401,
     code: 'UNAUTHENTICATED',
+    reason: 'TOKEN_INVALID',
   },
   {
     name: 'a 10 KB token (over the gateway\'s 8 KB limit)',
@@ -139,6 +151,7 @@ const ATTACKS: Attack[] = [
     send: withHeader(`Bearer ${'a'.repeat(10_000)}`),
     status: 401,
     code: 'UNAUTHENTICATED',
+    reason: 'TOKEN_INVALID',
     message: /too large/,
   },
   {
@@ -155,6 +168,7 @@ const ATTACKS: Attack[] = [
     send: async (stack) => withToken(await stack.signToken({ sub: 'usr_999999', roles: ['user'], scope: 'read write' }))(stack),
     status: 401,
     code: 'UNAUTHENTICATED',
+    reason: 'ACCOUNT_CHANGED',
     message: /no longer exists/,
   },
   {
@@ -165,6 +179,7 @@ const ATTACKS: Attack[] = [
       withToken(await signHs256(claims(now, { [ACCOUNT_CREATED_AT_CLAIM]: '2026-11-20T08:00:00.000Z' }), TOKENS.secret))(stack),
     status: 401,
     code: 'UNAUTHENTICATED',
+    reason: 'ACCOUNT_CHANGED',
     message: /no longer exists/,
   },
   {
@@ -173,6 +188,7 @@ const ATTACKS: Attack[] = [
     send: async (stack, now) => withToken(await signHs256(claims(now, { [ACCOUNT_CREATED_AT_CLAIM]: undefined }), TOKENS.secret))(stack),
     status: 401,
     code: 'UNAUTHENTICATED',
+    reason: 'TOKEN_INVALID',
   },
   {
     name: 'a genuine signature whose account claim is not a time',
@@ -180,6 +196,7 @@ const ATTACKS: Attack[] = [
     send: async (stack, now) => withToken(await signHs256(claims(now, { [ACCOUNT_CREATED_AT_CLAIM]: 1_793_000_000 }), TOKENS.secret))(stack),
     status: 401,
     code: 'UNAUTHENTICATED',
+    reason: 'TOKEN_INVALID',
   },
   {
     name: 'a spent refresh token used again',
@@ -197,6 +214,7 @@ const ATTACKS: Attack[] = [
     },
     status: 401,
     code: 'UNAUTHENTICATED',
+    reason: 'REFRESH_TOKEN_INVALID',
     message: /refresh token is not valid/,
   },
 ];
@@ -241,13 +259,14 @@ describe('attacks on tokens, against the running gateway', () => {
       const late = await graphql(stacks.hs256.url, '{ me { id } }', { token });
       assert.equal(late.status, 401);
       assert.match(late.errors?.[0]?.message ?? '', /has expired/);
+      assert.equal(late.errors?.[0]?.extensions?.reason, 'TOKEN_EXPIRED');
     } finally {
       fixedTime = undefined;
     }
   });
 
   for (const attack of ATTACKS) {
-    it(`${attack.name} → ${attack.code}, HTTP ${attack.status}, nothing changed`, async () => {
+    it(`${attack.name} → ${attack.code}${attack.reason ? ` (reason ${attack.reason})` : ''}, HTTP ${attack.status}, nothing changed`, async () => {
       const stack = stacks[attack.gateway];
       const bioBefore = await victimBio(stack);
       const writesBefore = stack.callsByMethod()['users.UpdateProfile'] ?? 0;
@@ -259,6 +278,7 @@ describe('attacks on tokens, against the running gateway', () => {
         response.errors?.map((error) => error.extensions?.code),
         [attack.code],
       );
+      assert.equal(response.errors?.[0]?.extensions?.reason, attack.reason);
       if (attack.message) assert.match(response.errors?.[0]?.message ?? '', attack.message);
       assert.ok(!response.data, `no data leaks: ${JSON.stringify(response.data)}`);
       assert.equal(stack.callsByMethod()['users.UpdateProfile'] ?? 0, writesBefore, 'no write reached the users service');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it } from '../support/skippable.js';
 import type { Gateway } from '../../src/gateway.js';
 import { sha256 } from '../../src/persisted-queries/trusted-documents.js';
 import { getJson, postJson } from '../support/persisted-queries.js';

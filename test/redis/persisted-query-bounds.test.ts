@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it } from '../support/skippable.js';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { SharedStateMetrics } from '../../src/cache/metrics.js';
@@ -8,17 +8,10 @@ import { NAMESPACE } from '../../src/persisted-queries/redis-scripts.js';
 import { RedisPersistedQueryStore } from '../../src/persisted-queries/redis-store.js';
 import { sha256 } from '../../src/persisted-queries/trusted-documents.js';
 import { postJson } from '../support/persisted-queries.js';
-import { deleteKeys, ownRedis, redisClient, redisSkipReason, requireRedis, runPrefix, SHARED_REDIS_URL, type OwnRedis } from '../support/redis.js';
+import { deleteKeys, ownRedis, redisClient, redisServerSkipReason, redisSkipReason, requireRedis, runPrefix, SHARED_REDIS_URL, type OwnRedis } from '../support/redis.js';
 import { startStack, type TestStack } from '../support/stack.js';
 
 const skip = await redisSkipReason();
-
-/** The redis-server binary must be on this machine; without it, say so rather than pass. */
-async function serverMissing(): Promise<string | false> {
-  if (process.env.CI) return false;
-  const { spawnSync } = await import('node:child_process');
-  return spawnSync('redis-server', ['--version']).status === 0 ? false : 'redis-server is not installed; set CI to make this a failure';
-}
 
 /** A distinct query padded with a comment to `chars` characters (under the 20,000-character query limit). */
 function paddedQuery(n: number, chars: number): string {
@@ -188,7 +181,7 @@ describe('the persisted-query store in Redis, bounded in bytes', { skip }, () =>
   });
 });
 
-describe('with Redis short of memory (maxmemory, noeviction)', { skip: await serverMissing() }, () => {
+describe('with Redis short of memory (maxmemory, noeviction)', { skip: redisServerSkipReason() }, () => {
   const MAXMEMORY = 6 * 1024 * 1024;
   const FLOOD = 400;
   const QUERY_CHARACTERS = 19_000;

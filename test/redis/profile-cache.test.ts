@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it } from '../support/skippable.js';
 import { RedisVersionedStore } from '../../src/cache/versioned-store.js';
 import { errorCodes, graphql } from '../support/graphql.js';
 import { deleteKeys, redisClient, redisSkipReason, requireRedis, runPrefix, SHARED_REDIS_URL } from '../support/redis.js';

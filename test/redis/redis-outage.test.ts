@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it } from '../support/skippable.js';
 import { errorCodes, graphql } from '../support/graphql.js';
-import { ownRedis, redisClient, runPrefix, type OwnRedis } from '../support/redis.js';
+import { ownRedis, redisClient, redisServerSkipReason, runPrefix, type OwnRedis } from '../support/redis.js';
 import { startStack, type TestStack } from '../support/stack.js';
 import type { Gateway } from '../../src/gateway.js';
 import { sha256 } from '../../src/persisted-queries/trusted-documents.js';
@@ -10,14 +10,7 @@ import { postJson } from '../support/persisted-queries.js';
 
 const PROFILE = `query($id: ID!) { profile(userId: $id) { user { id username bio } followersCount followingCount recentPosts { id } recommendations { id } } }`;
 
-/** The redis-server binary must be on this machine; without it, say so rather than pass. */
-async function serverMissing(): Promise<string | false> {
-  if (process.env.CI) return false;
-  const { spawnSync } = await import('node:child_process');
-  return spawnSync('redis-server', ['--version']).status === 0 ? false : 'redis-server is not installed; set CI to make this a failure';
-}
-
-describe('when Redis goes away', { skip: await serverMissing() }, () => {
+describe('when Redis goes away', { skip: redisServerSkipReason() }, () => {
   let redis: OwnRedis;
   let stack: TestStack;
   let failClosed: Gateway;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it } from '../support/skippable.js';
 import type { Gateway } from '../../src/gateway.js';
 import { errorCodes, graphql, type GraphQLResponse } from '../support/graphql.js';
 import { deleteKeys, redisSkipReason, requireRedis, runPrefix, SHARED_REDIS_URL } from '../support/redis.js';

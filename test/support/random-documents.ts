@@ -827,8 +827,11 @@ interface GraphQLBody {
 export function problemsWith(request: RandomRequest, answer: Answer): string[] {
   const problems: string[] = [];
   const accept = request.headers.accept;
-  // Outside production a browser opening the endpoint gets Apollo's sandbox page, which is HTML by design.
-  if (request.method === 'GET' && accept === 'text/html' && answer.status === 200 && answer.contentType?.startsWith('text/html')) return [];
+  // A browser opening the endpoint gets an HTML page by design: Apollo's sandbox outside production
+  // (200), in production a page saying the explorer is off (404, src/http/explorer-off.ts).
+  if (request.method === 'GET' && accept === 'text/html' && answer.contentType?.startsWith('text/html')) {
+    if (answer.status === 200 || (answer.status === 404 && answer.text.includes('explorer is off in production'))) return [];
+  }
   const allowed = [200, 400, 401, 405, 413, 415, 429, 503, ...(acceptsJson(accept) ? [] : [406])];
   if (!allowed.includes(answer.status)) problems.push(`status ${answer.status} is none of ${allowed.join(', ')}`);
   if (!/^application\/(?:graphql-response\+)?json\b/.test(answer.contentType ?? '')) problems.push(`content-type ${answer.contentType} is not JSON`);

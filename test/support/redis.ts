@@ -1,15 +1,33 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 
-/** The Redis the suite shares; every run works under its own key prefix. */
-export const SHARED_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/**
+ * The Redis database the suite uses when `TEST_REDIS_URL` is unset: database
+ * 15 of a Redis on the usual port, not database 0, where a developer's own
+ * Redis keeps its data (and `npm start`'s `REDIS_URL` points by default).
+ */
+export const DEFAULT_TEST_REDIS_URL = 'redis://127.0.0.1:6379/15';
+
+/** `TEST_REDIS_URL`, else {@link DEFAULT_TEST_REDIS_URL}: the Redis, and its database, that the tests may write to. */
+export function testRedisUrl(env: NodeJS.ProcessEnv = process.env): string {
+  return env.TEST_REDIS_URL?.trim() || DEFAULT_TEST_REDIS_URL;
+}
+
+/**
+ * The Redis the suite shares (`TEST_REDIS_URL`, database 15 of 127.0.0.1:6379
+ * by default); besides its own database, every run works under its own key
+ * prefix and deletes its keys when done.
+ */
+export const SHARED_REDIS_URL = testRedisUrl();
 
 /**
  * Why tests that need Redis should be skipped, or false when they must run.
  * Under CI they always run, so a missing Redis fails them instead of hiding them.
+ * Suites pass it to `describe` of test/support/skippable.ts, which counts each
+ * of their tests as skipped.
  */
 export async function redisSkipReason(url = SHARED_REDIS_URL): Promise<string | false> {
   if (process.env.CI) return false;
@@ -20,7 +38,7 @@ export async function redisSkipReason(url = SHARED_REDIS_URL): Promise<string | 
     await client.ping();
     return false;
   } catch (error) {
-    return `no Redis at ${url} (${(error as Error).message}); start one, or set CI to make this a failure`;
+    return `no Redis at ${url} (${(error as Error).message}); start one or set TEST_REDIS_URL, or set CI to make this a failure`;
   } finally {
     client.disconnect();
   }
@@ -63,6 +81,15 @@ export async function deleteKeys(url: string, prefix: string): Promise<void> {
   } finally {
     client.disconnect();
   }
+}
+
+/**
+ * Why tests that start a redis-server of their own ({@link ownRedis}) should be
+ * skipped, or false when they must run; under CI they always run.
+ */
+export function redisServerSkipReason(): string | false {
+  if (process.env.CI) return false;
+  return spawnSync('redis-server', ['--version']).status === 0 ? false : 'redis-server is not installed; set CI to make this a failure';
 }
 
 /** A redis-server of the test's own, on a port of its own, that it can stop, freeze and restart. */

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
@@ -9,7 +8,7 @@ import { DEFAULT_SEED } from '../../services/common/seed/config.js';
 import { startServer, type RunningServer, type ServiceBinding } from '../../services/common/server.js';
 import { tokenConfigFromEnv } from '../../platform/token-config.js';
 import { setupPostsService } from '../../services/posts/setup.js';
-import { ownRedis, type OwnRedis } from '../support/redis.js';
+import { ownRedis, redisServerSkipReason, type OwnRedis } from '../support/redis.js';
 import { OtlpReceiver, SPAN_KIND, STATUS_ERROR, type ReceivedSpan } from './otlp-receiver.js';
 import { accepts, freePort, postOnNewConnection, startTraced, waitUntil, type TracedProcess } from './processes.js';
 import { signAccessToken } from '../support/tokens.js';
@@ -17,7 +16,7 @@ import { signAccessToken } from '../support/tokens.js';
 const SEED = { ...DEFAULT_SEED, users: 20, posts: 40, followsPerUser: 3, likesPerPost: 1, demoAccounts: 2 };
 
 /** Why the Redis tests cannot run here (no redis-server to start), or false; under CI they must run. */
-const noRedis = !process.env.CI && spawnSync('redis-server', ['--version']).error ? 'redis-server is not installed' : false;
+const noRedis = redisServerSkipReason();
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
