@@ -46,16 +46,12 @@ function verdict(comparison: RoundComparison, goal: BaselineRatio['goal']): Base
   return high <= goal.value ? 'met' : low > goal.value ? 'not met' : 'not decided';
 }
 
-/** RPCs per request by method, rounded as printed: what "the same RPCs" is judged on. */
-const rpcShape = (result: ScenarioResult) =>
-  JSON.stringify(Object.entries(result.rpcsByMethod ?? {}).map(([method, n]) => [method, n.toFixed(2)]).sort());
-
 /**
  * The ratios of the group's results, gateway targets over baselines, for
  * throughput and for CPU time per request; null when no gateway target ran
  * beside a baseline.
  */
-export function baselineReport(results: readonly ScenarioResult[]): BaselineReport | null {
+export function baselineReport(results: readonly ScenarioResult[], rpcsOfOneRequest: ReadonlyMap<string, Record<string, number>>): BaselineReport | null {
   const find = (name: string) => results.find((result) => result.scenario === name);
   const ratios: BaselineRatio[] = [];
   for (const numerator of [BASELINE_GROUP.gateway, BASELINE_GROUP.prod]) {
@@ -85,9 +81,7 @@ export function baselineReport(results: readonly ScenarioResult[]): BaselineRepo
     }
   }
   if (ratios.length === 0) return null;
-  // Judged on the targets that answered every request: a refused request sends fewer RPCs, or none.
-  const clean = Object.values(BASELINE_GROUP).flatMap((name) => find(name) ?? []).filter((result) => result.errors === 0);
-  return { ratios, sameRpcs: clean.length > 1 && clean.every((result) => rpcShape(result) === rpcShape(clean[0]!)) };
+  return { ratios, rpcsOfOneRequest: Object.fromEntries(Object.values(BASELINE_GROUP).flatMap((name) => (rpcsOfOneRequest.has(name) ? [[name, rpcsOfOneRequest.get(name)!]] : []))) };
 }
 
 /** The group's targets side by side, then its ratios with their intervals and verdicts. */
@@ -118,16 +112,14 @@ export function baselineTables(report: BaselineReport, results: readonly Scenari
     ratio.rounds.map((r) => r.toFixed(2)).join(' '),
     goalText(ratio),
   ]);
-  const clean = group.filter((r) => r.errors === 0);
-  const rpcs = clean[0]?.rpcsByMethod;
-  const unjudged = group.filter((r) => r.errors > 0).map((r) => r.scenario);
-  const rpcLine = rpcs
-    ? `  RPCs per request at the services: ${Object.entries(rpcs)
-        .map(([method, n]) => `${method.slice(method.indexOf('.') + 1)} ${n.toFixed(2)}`)
-        .join(', ')}` +
-      (report.sameRpcs ? ` — the same for ${clean.map((r) => r.scenario).join(', ')}` : ' — NOT the same for every target: see rpcsByMethod in the JSON') +
-      (unjudged.length > 0 ? `; ${unjudged.join(', ')} not judged (some requests failed)` : '')
-    : '  RPCs per request: the services’ metrics could not be read, or every target had errors';
+  const checked = Object.keys(report.rpcsOfOneRequest);
+  const oneRequest = Object.values(report.rpcsOfOneRequest)[0];
+  const rpcLine = oneRequest
+    ? `  one request of each of ${checked.join(', ')} sent the services the same RPCs: ` +
+      Object.entries(oneRequest)
+        .map(([method, n]) => `${method} ×${n}`)
+        .join(', ')
+    : '  RPCs of one request: the services’ metrics could not be read';
   const failures = group.filter((r) => r.errors > 0 && r.errorKinds);
   const errorLines = failures.map(
     (r) => `  ${r.scenario} errors: ${Object.entries(r.errorKinds!).map(([kind, n]) => `${kind} ×${n}`).join(', ') || `${r.transportErrors} connection errors or timeouts`}`,

@@ -62,6 +62,8 @@ export interface BenchReport {
   /** `git rev-parse --short HEAD`, with `+dirty` when the tree has changes. */
   commit: string | null;
   node: string;
+  /** The machine the run shared: its CPUs, and the load averages (1, 5, 15 minutes) when the run started and ended. */
+  machine?: { cpus: number; loadAverageAtStart: number[]; loadAverageAtEnd: number[] | null };
   settings: Settings;
   results: ScenarioResult[];
   baselines?: BaselineReport;
@@ -88,8 +90,13 @@ export interface BaselineRatio {
 /** The feed against its baselines (bench/baselines-table.ts). */
 export interface BaselineReport {
   ratios: BaselineRatio[];
-  /** Whether the targets of the group that answered every request sent the services the same RPCs per request, method by method. */
-  sameRpcs: boolean;
+  /**
+   * The RPCs the services received for each target's one request before the
+   * measuring, by scenario and `service.Method`: the run stops unless they are
+   * the same. (Per request under load, `rpcsByMethod` may fall short of them
+   * by the requests cut at the end of each slice, whose last RPCs a gateway cancels.)
+   */
+  rpcsOfOneRequest: Record<string, Record<string, number>>;
   /** How the production-like gateway ran, when it did. */
   prod?: {
     /** `REDIS_URL`, or `started by the bench`. */

@@ -74,6 +74,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/index.js';
 import {
@@ -317,6 +318,7 @@ async function main(): Promise<void> {
     const children = [stack.main, ...stack.variants.values(), ...stack.baselines.values(), ...stack.helpers];
     const report = await Promise.race([running, ...children.map((child) => child.failed.then(childFailed))]);
     if (interrupted) return;
+    if (report.machine) report.machine.loadAverageAtEnd = loadavg();
     print(report, options);
     if (options.json) console.log(JSON.stringify(report, null, 2));
     if (options.outFile) {
@@ -434,7 +436,23 @@ function childFailed(failure: ChildFailure): never {
 }
 
 function newReport(settings: Settings): BenchReport {
-  return { version: 1, date: new Date().toISOString(), commit: gitCommit(), node: process.version, settings, results: [] };
+  return {
+    version: 1,
+    date: new Date().toISOString(),
+    commit: gitCommit(),
+    node: process.version,
+    machine: { cpus: availableParallelism(), loadAverageAtStart: loadavg(), loadAverageAtEnd: null },
+    settings,
+    results: [],
+  };
+}
+
+/** `load average 5.9, 6.1` from the 1-minute figures at the start and the end of the run: how busy the machine was. */
+function machineLine(report: BenchReport): string {
+  const { machine } = report;
+  if (!machine) return '';
+  const one = (figures: number[] | null) => (figures ? figures[0]!.toFixed(1) : 'n/a');
+  return `; ${machine.cpus} CPUs, load average ${one(machine.loadAverageAtStart)} at the start, ${one(machine.loadAverageAtEnd)} at the end`;
 }
 
 /**
@@ -473,9 +491,14 @@ async function run(stack: Stack, options: Options): Promise<BenchReport> {
   if (!demo) throw new StackError('The services seed no demo accounts.');
   const token = await logIn(stack.main.urls.graphql, demo.firstEmail, demo.password);
 
-  for (const together of measuredTogether(scenarios)) report.results.push(...(await runAlternating(stack, together, token, settings)));
+  const oneRequestRpcs = new Map<string, Record<string, number>>();
+  for (const together of measuredTogether(scenarios)) {
+    const measured = await runAlternating(stack, together, token, settings);
+    report.results.push(...measured.results);
+    for (const [name, rpcs] of measured.oneRequestRpcs) oneRequestRpcs.set(name, rpcs);
+  }
 
-  const baselines = baselineReport(report.results);
+  const baselines = baselineReport(report.results, oneRequestRpcs);
   if (baselines) {
     const prodRan = report.results.some((result) => result.scenario === BASELINE_GROUP.prod);
     if (prodRan && stack.prod) {
@@ -540,12 +563,19 @@ async function hostileOnly(stack: Stack): Promise<BenchReport> {
 
 /**
  * Before a set with a baseline in it is measured: every target answers once,
- * and the answers must be the same JSON, `extensions` aside, with no errors.
- * A baseline that answered otherwise would be measured doing other work.
+ * and the answers must be the same JSON, `extensions` aside, with no errors,
+ * from the same RPCs (counted at the services, method by method). A baseline
+ * that answered otherwise would be measured doing other work. Returns the
+ * RPCs of each one's request, by scenario.
  */
-async function assertSameAnswers(requests: readonly { scenario: Scenario; target: Target; headers: Record<string, string>; body: string }[]): Promise<void> {
+async function assertSameAnswers(
+  requests: readonly { scenario: Scenario; target: Target; headers: Record<string, string>; body: string }[],
+  serviceMetrics: readonly string[],
+): Promise<Map<string, Record<string, number>>> {
   const answers = [];
+  const rpcsOf = new Map<string, Record<string, number>>();
   for (const { scenario, target, headers, body } of requests) {
+    const before = await settledServiceCalls(serviceMetrics);
     const response = await fetch(target.graphql, { method: 'POST', headers, body });
     const text = await response.text();
     let parsed: Record<string, unknown>;
@@ -557,6 +587,8 @@ async function assertSameAnswers(requests: readonly { scenario: Scenario; target
     if (response.status !== 200 || parsed.errors) throw new StackError(`${scenario.name} answered HTTP ${response.status} with errors: ${text.slice(0, 300)}`);
     delete parsed.extensions;
     answers.push({ name: scenario.name, json: JSON.stringify(parsed) });
+    const after = await settledServiceCalls(serviceMetrics);
+    if (before && after) rpcsOf.set(scenario.name, callsBetween(before, after));
   }
   const [first, ...rest] = answers;
   for (const answer of rest) {
@@ -570,6 +602,24 @@ async function assertSameAnswers(requests: readonly { scenario: Scenario; target
     );
   }
   progress(`  ${answers.map((answer) => answer.name).join(', ')}: the same answer (${first!.json.length} characters of JSON, extensions aside)`);
+  const shapes = [...rpcsOf].map(([name, rpcs]) => ({ name, shape: JSON.stringify(rpcs) }));
+  const different = shapes.find((entry) => entry.shape !== shapes[0]?.shape);
+  if (different) {
+    throw new StackError(`${different.name} sends other RPCs for the request than ${shapes[0]!.name}: ${different.shape} against ${shapes[0]!.shape}`);
+  }
+  const rpcs = shapes.length > 0 ? Object.entries([...rpcsOf.values()][0]!) : [];
+  progress(`  and the same ${rpcs.reduce((sum, [, n]) => sum + n, 0)} RPCs: ${rpcs.map(([method, n]) => `${method} ×${n}`).join(', ')}`);
+  return rpcsOf;
+}
+
+/** RPCs counted between two reads of the services' metrics, by `service.Method`, in name order. */
+function callsBetween(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
+  const calls: Record<string, number> = {};
+  for (const [method, count] of [...after].sort(([a], [b]) => a.localeCompare(b))) {
+    const sent = count - (before.get(method) ?? 0);
+    if (sent > 0) calls[method] = sent;
+  }
+  return calls;
 }
 
 /**
@@ -578,14 +628,21 @@ async function assertSameAnswers(requests: readonly { scenario: Scenario; target
  * C B A, A B C…, each slice `durationSeconds / slices` long; each scenario's
  * slices are then merged.
  */
-async function runAlternating(stack: Stack, together: Scenario[], token: string, settings: Settings): Promise<ScenarioResult[]> {
+async function runAlternating(
+  stack: Stack,
+  together: Scenario[],
+  token: string,
+  settings: Settings,
+): Promise<{ results: ScenarioResult[]; oneRequestRpcs: Map<string, Record<string, number>> }> {
   const slices = together.length > 1 ? (settings.slices ?? 1) : 1;
   const requests = together.map((scenario) => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (scenario.signedIn) headers.authorization = `Bearer ${token}`;
     return { scenario, target: targetOf(stack, scenario.target), headers, body: JSON.stringify({ query: scenario.query }) };
   });
-  if (together.some((scenario) => isBaseline(scenario.target))) await assertSameAnswers(requests);
+  const oneRequestRpcs = together.some((scenario) => isBaseline(scenario.target))
+    ? await assertSameAnswers(requests, stack.serviceMetrics)
+    : new Map<string, Record<string, number>>();
   for (const { scenario, target, headers, body } of requests) {
     // One request first, so that a broken scenario says why instead of only counting errors.
     const check = await postGraphql(target.graphql, body, headers);
@@ -608,7 +665,7 @@ async function runAlternating(stack: Stack, together: Scenario[], token: string,
       measured[i]!.push(await measureSlice(target, stack.serviceMetrics, { baseUrl: target.base, body, headers, connections: settings.connections, durationSeconds: sliceSeconds }));
     }
   }
-  return requests.map(({ scenario }, i) => scenarioResult(scenario, measured[i]!));
+  return { results: requests.map(({ scenario }, i) => scenarioResult(scenario, measured[i]!)), oneRequestRpcs };
 }
 
 /** One slice of a scenario: the load run, and what the services and the target spent on it. */
@@ -644,14 +701,7 @@ async function measureSlice(target: Target, serviceMetrics: readonly string[], o
   // Once the requests cut at the deadline have finished: their work belongs to this slice.
   const callsAfter = await settledServiceCalls(serviceMetrics);
   const cpuAfter = await cpuSecondsOf(target);
-  let rpcs: Map<string, number> | null = null;
-  if (callsBefore && callsAfter) {
-    rpcs = new Map();
-    for (const [method, count] of callsAfter) {
-      const sent = count - (callsBefore.get(method) ?? 0);
-      if (sent > 0) rpcs.set(method, sent);
-    }
-  }
+  const rpcs = callsBefore && callsAfter ? new Map(Object.entries(callsBetween(callsBefore, callsAfter))) : null;
   return { run, rpcs, cpuSeconds: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore, rssMb: await rssMbOf(target) };
 }
 
@@ -746,7 +796,7 @@ function resultTable(report: BenchReport): string {
     fixed(r.rssMb ?? null, 0),
   ]);
   return [
-    `${report.commit ?? 'unknown commit'}, ${connections} connections, ${durationSeconds} s per scenario`,
+    `${report.commit ?? 'unknown commit'}, ${connections} connections, ${durationSeconds} s per scenario${machineLine(report)}`,
     table(['scenario', 'target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'RPCs/req', 'CPU ms/req', 'RSS MB'], rows),
   ].join('\n');
 }
