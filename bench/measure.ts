@@ -37,6 +37,24 @@ export interface LoadRun {
   transportErrors: number;
   /** 2xx responses whose body carries GraphQL `errors`. */
   graphqlErrors: number;
+  /**
+   * Responses that were not a clean answer, by kind: `HTTP 503 SERVICE_UNAVAILABLE`
+   * (a status, and the first error's code when the body has one), or
+   * `GraphQL <code>` for a 2xx carrying errors.
+   */
+  errorKinds: Record<string, number>;
+}
+
+/** The kind of a response that was not a clean answer (see `LoadRun.errorKinds`). */
+function errorKind(status: number, body: string): string {
+  let code: unknown;
+  try {
+    code = (JSON.parse(body) as { errors?: { extensions?: { code?: unknown } }[] }).errors?.[0]?.extensions?.code;
+  } catch {
+    code = undefined;
+  }
+  const named = typeof code === 'string' ? ` ${code}` : '';
+  return status < 300 ? `GraphQL${named || ' error'}` : `HTTP ${status}${named}`;
 }
 
 export interface LoadOptions {
@@ -66,6 +84,7 @@ const SAMPLE_MS = 100;
 /** Starts autocannon against `/graphql`, sending `body` over and over. */
 export function startLoad({ baseUrl, body, headers, connections, durationSeconds, onResponse }: LoadOptions): RunningLoad {
   let graphqlErrors = 0;
+  const errorKinds: Record<string, number> = {};
   const latenciesMs: number[] = [];
   let instance: autocannon.Instance | undefined;
   const done = new Promise<LoadRun>((resolve, reject) => {
@@ -82,7 +101,12 @@ export function startLoad({ baseUrl, body, headers, connections, durationSeconds
             headers,
             body,
             onResponse: (status, responseBody) => {
-              if (status < 300 && responseBody.includes('"errors":[')) graphqlErrors += 1;
+              const failed = status >= 300 || responseBody.includes('"errors":[');
+              if (status < 300 && failed) graphqlErrors += 1;
+              if (failed) {
+                const kind = errorKind(status, responseBody);
+                errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+              }
               onResponse?.(status, responseBody);
             },
           },
@@ -98,6 +122,7 @@ export function startLoad({ baseUrl, body, headers, connections, durationSeconds
           non2xx: result.non2xx,
           transportErrors: result.errors,
           graphqlErrors,
+          errorKinds,
         });
       },
     );
@@ -122,6 +147,10 @@ export function mergeRuns(runs: readonly LoadRun[]): LoadRun {
     non2xx: sum((run) => run.non2xx),
     transportErrors: sum((run) => run.transportErrors),
     graphqlErrors: sum((run) => run.graphqlErrors),
+    errorKinds: runs.reduce<Record<string, number>>((kinds, run) => {
+      for (const [kind, n] of Object.entries(run.errorKinds)) kinds[kind] = (kinds[kind] ?? 0) + n;
+      return kinds;
+    }, {}),
   };
 }
 
@@ -196,6 +225,48 @@ export async function settledRpcCount(metricsUrl: string): Promise<number | null
     await delay(150);
     const current = await rpcCount(metricsUrl);
     if (current === previous) return current;
+    previous = current;
+  }
+  return previous;
+}
+
+/** The labels of a sample key as `/metrics` prints it: `name{a="1",b="2"}`. */
+function labelsOf(key: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const match of key.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[match[1]!] = match[2]!;
+  return labels;
+}
+
+/**
+ * RPCs the services have handled so far, keyed `service.Method`, from each
+ * service's `/metrics` (`grpc_server_handled_total`, whatever the status):
+ * counted where they arrive, so the same for any target that sends them.
+ * Null when a page cannot be read.
+ */
+export async function serviceCalls(metricsUrls: readonly string[]): Promise<Map<string, number> | null> {
+  const pages = await Promise.all(metricsUrls.map(scrapeMetrics));
+  const calls = new Map<string, number>();
+  for (const page of pages) {
+    if (!page?.declared.has('grpc_server_handled_total')) return null;
+    for (const [key, value] of page.samples) {
+      if (!key.startsWith('grpc_server_handled_total{')) continue;
+      const { service, method } = labelsOf(key);
+      const name = `${service ?? '?'}.${method ?? '?'}`;
+      calls.set(name, (calls.get(name) ?? 0) + value);
+    }
+  }
+  return calls;
+}
+
+const totalOf = (calls: Map<string, number> | null) => (calls === null ? null : [...calls.values()].reduce((sum, n) => sum + n, 0));
+
+/** `serviceCalls` once their total stops moving: the calls of requests cut at a run's deadline belong to that run. */
+export async function settledServiceCalls(metricsUrls: readonly string[]): Promise<Map<string, number> | null> {
+  let previous = await serviceCalls(metricsUrls);
+  for (let i = 0; i < 20; i++) {
+    await delay(150);
+    const current = await serviceCalls(metricsUrls);
+    if (totalOf(current) === totalOf(previous)) return current;
     previous = current;
   }
   return previous;

@@ -15,6 +15,8 @@ export interface StackService {
   envVar: string;
   /** `host:port` it listens on. */
   address: string;
+  /** `host:port` it serves `/metrics` on (its METRICS_ADDR); none when absent. */
+  metricsAddress?: string;
 }
 
 export interface DemoLogin {
@@ -54,5 +56,7 @@ export declare class LocalStack {
   /** Resolves when a child exits without having been asked to. */
   readonly failed: Promise<ChildFailure>;
   start(options?: { onReady?: (name: string, where: string) => void }): Promise<void>;
+  /** The process id of child `name` (`gateway`, or a service's name) while it runs; undefined otherwise. */
+  pid(name: string): number | undefined;
   stop(graceMs?: number): Promise<void>;
 }

@@ -23,7 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BUILD_INFO = join(ROOT, 'dist', '.tsbuildinfo');
 /** What the build reads: a change to any of these makes `dist/` stale. */
-const BUILD_INPUTS = ['platform', 'src', 'resolvers', 'services', 'generated', 'tsconfig.json', 'tsconfig.build.json'];
+const BUILD_INPUTS = ['platform', 'src', 'resolvers', 'services', 'generated', 'bench/baselines', 'tsconfig.json', 'tsconfig.build.json'];
 const GATEWAY_ENTRY = 'dist/src/main.js';
 const GATEWAY_INSTRUMENTATION = 'dist/src/instrumentation.js';
 const SERVICE_INSTRUMENTATION = 'dist/services/common/instrumentation.js';
@@ -156,7 +156,8 @@ function hostForUrl(host) {
 export class LocalStack {
   /**
    * @param {object} options
-   * @param {Array<{ name: string, envVar: string, address: string }>} options.services from `loadServices()`
+   * @param {Array<{ name: string, envVar: string, address: string, metricsAddress?: string }>} options.services from
+   *   `loadServices()`; a service with a `metricsAddress` serves its `/metrics` there (its METRICS_ADDR)
    * @param {{ host: string, port: number, adminHost?: string, adminPort: number }} options.gateway where the gateway
    *   listens: GraphQL on `host:port`, `/healthz`, `/readyz` and `/metrics` on `adminHost:adminPort` (loopback by default)
    * @param {NodeJS.ProcessEnv} [options.env] environment of every child (default: this process's)
@@ -249,6 +250,12 @@ export class LocalStack {
     }
   }
 
+  /** The process id of child `name` (`gateway`, or a service's name) while it runs; undefined otherwise. */
+  pid(name) {
+    const child = this.children.get(name);
+    return child && child.process.exitCode === null && child.process.signalCode === null ? child.process.pid : undefined;
+  }
+
   /**
    * Sends SIGTERM to the gateway, then to the services (so that the gateway
    * drains while its upstreams still answer), each killed if it has not
@@ -277,9 +284,11 @@ export class LocalStack {
     const instrumentation = name === 'gateway' ? GATEWAY_INSTRUMENTATION : SERVICE_INSTRUMENTATION;
     // A known heap limit for the gateway alone: its load shedder measures heap use against it.
     const nodeOptions = name === 'gateway' ? this.gatewayNodeOptions : [];
+    // Each service's metrics on a port of its own, when it has one.
+    const metricsAddress = this.services.find((service) => service.name === name)?.metricsAddress;
     const child = spawn(process.execPath, [...nodeOptions, '--import', EXIT_WITH_LAUNCHER, '--import', `./${instrumentation}`, entry], {
       cwd: ROOT,
-      env: this.env,
+      env: metricsAddress ? { ...this.env, METRICS_ADDR: metricsAddress } : this.env,
       // The IPC channel carries no messages: its closing tells the child that this process is gone.
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       detached: true,
