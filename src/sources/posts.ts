@@ -65,9 +65,23 @@ export class PostsSource {
     return this.postsById.load(id);
   }
 
+  /**
+   * Like counts that came with something else (a cached profile's recent
+   * posts): `likesCount` answers them without an RPC. Viewer-independent,
+   * unlike the like stats the loader fetches, which say whether the viewer likes.
+   */
+  private readonly knownLikesCounts = new Map<string, number>();
+
   /** How many likes the post has; 0 when the service knows none. */
   async likesCount(postId: string): Promise<number> {
+    const known = this.knownLikesCounts.get(postId);
+    if (known !== undefined) return known;
     return (await this.likeStatsByPostId.load(postId))?.likesCount ?? 0;
+  }
+
+  /** Makes like counts known to `likesCount` for the rest of the request (they came with a cached profile). */
+  primeLikesCounts(counts: Readonly<Record<string, number>>): void {
+    for (const [postId, count] of Object.entries(counts)) this.knownLikesCounts.set(postId, count);
   }
 
   /** Whether the viewer likes the post; false for an anonymous request, without an RPC. */
@@ -135,6 +149,7 @@ export class PostsSource {
     const { post, stats } = reply;
     if (!post) throw new InternalServerError('The posts service returned no post.');
     await this.invalidateProfiles([post.authorId]);
+    this.knownLikesCounts.delete(post.id);
     if (stats) this.likeStatsByPostId.clear(post.id).prime(post.id, stats);
     this.postsById.clear(post.id).prime(post.id, post);
     return post;

@@ -1,6 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { CircuitState } from 'cockatiel';
 import assert from 'node:assert/strict';
+import { setImmediate } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { RpcError } from '../../services/common/errors.js';
 import type { Gateway } from '../../src/gateway.js';
@@ -132,8 +133,15 @@ describe('resilience', () => {
     });
     try {
       const before = stack.servers.recommendations.callCount('BatchGetRecommendations');
+      const likesBefore = stack.servers.posts.callCount('BatchGetLikeStats');
       const first = graphql<ProfileData>(gateway.url, PROFILE, { variables: { id: 'usr_3' } });
       await firstArrived;
+      // The first profile's other calls (its posts, then their like counts) end on their own;
+      // until they do, a bulkhead of one is full for those services too.
+      while (stack.servers.posts.callCount('BatchGetLikeStats') === likesBefore) await setImmediate();
+      for (const service of ['users', 'posts', 'relations'] as const) {
+        while (gateway.policies[service].bulkhead.executionSlots === 0) await setImmediate();
+      }
       const second = await graphql<ProfileData>(gateway.url, PROFILE, { variables: { id: 'usr_4' } });
       assert.deepEqual(second.data?.profile.recommendations, []);
       assert.deepEqual(errorCodes(second), ['SERVICE_UNAVAILABLE']);

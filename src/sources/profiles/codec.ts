@@ -18,6 +18,7 @@ export function withoutPrivateFields(user: User): User {
 interface StoredProfile {
   user: unknown;
   recentPosts: unknown[];
+  recentLikesCounts: Record<string, number>;
   followersCount: number;
   followingCount: number;
   recommendations: unknown[];
@@ -28,11 +29,12 @@ interface StoredProfile {
  * when part of it failed: a degraded profile is served, never cached.
  */
 export function encodeProfile(profile: ProfileModel): string | null {
-  const { recentPosts, followStats, recommendations } = profile;
-  if (!recentPosts.ok || !followStats.ok || !recommendations.ok) return null;
+  const { recentPosts, recentLikesCounts, followStats, recommendations } = profile;
+  if (!recentPosts.ok || !recentLikesCounts.ok || !followStats.ok || !recommendations.ok) return null;
   const stored: StoredProfile = {
     user: User.toJSON(withoutPrivateFields(profile.user)),
     recentPosts: recentPosts.value.map((post) => Post.toJSON(post)),
+    recentLikesCounts: recentLikesCounts.value,
     followersCount: followStats.value.followersCount,
     followingCount: followStats.value.followingCount,
     recommendations: recommendations.value.map((user) => User.toJSON(withoutPrivateFields(user))),
@@ -43,12 +45,13 @@ export function encodeProfile(profile: ProfileModel): string | null {
 /** A profile from its stored form; throws when the entry is not one (written by an incompatible build), which the cache reads as a miss. */
 export function decodeProfile(stored: string): ProfileModel {
   const parsed = JSON.parse(stored) as StoredProfile;
-  if (!parsed.user || !Array.isArray(parsed.recentPosts) || !Array.isArray(parsed.recommendations)) {
-    throw new Error('a stored profile lacks user, recentPosts or recommendations');
+  if (!parsed.user || !Array.isArray(parsed.recentPosts) || !Array.isArray(parsed.recommendations) || typeof parsed.recentLikesCounts !== 'object' || parsed.recentLikesCounts === null) {
+    throw new Error('a stored profile lacks user, recentPosts, recentLikesCounts or recommendations');
   }
   return {
     user: User.fromJSON(parsed.user),
     recentPosts: { ok: true, value: parsed.recentPosts.map((post) => Post.fromJSON(post)) },
+    recentLikesCounts: { ok: true, value: parsed.recentLikesCounts },
     followStats: { ok: true, value: { followersCount: Number(parsed.followersCount), followingCount: Number(parsed.followingCount) } },
     recommendations: { ok: true, value: parsed.recommendations.map((user) => User.fromJSON(user)) },
   };

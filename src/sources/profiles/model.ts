@@ -18,6 +18,12 @@ export type ProfilePart<T> = { readonly ok: true; readonly value: T } | { readon
 export interface ProfileModel {
   user: User;
   recentPosts: ProfilePart<Post[]>;
+  /**
+   * How many likes each recent post has, by post id: counts change with every
+   * like, but every like and unlike drops its author's profile, so a cached
+   * count is never staler than the rest of the profile.
+   */
+  recentLikesCounts: ProfilePart<Record<string, number>>;
   followStats: ProfilePart<FollowCounts>;
   recommendations: ProfilePart<User[]>;
 }

@@ -22,6 +22,8 @@ export class ProfilesSource {
     const profile = await this.cache.load(userId, () => fillProfile(this.reads, userId), onLookup);
     // Later `post(id)` reads in this request need no second RPC (a miss primed them already, through the author page).
     if (profile.recentPosts.ok) this.reads.posts.prime(profile.recentPosts.value);
+    // And their likesCount fields none either: a warm profile is answered without any RPC.
+    if (profile.recentLikesCounts.ok) this.reads.posts.primeLikesCounts(profile.recentLikesCounts.value);
     return profile;
   }
 
