@@ -1,4 +1,5 @@
 import { errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { ACCOUNT_CREATED_AT_CLAIM, type TokenConfig } from '../../platform/token-config.js';
 import { InvalidTokenError, TokenKeysUnavailableError, UnauthenticatedReason } from '../errors.js';
 import { KeySetUnavailableError, RemoteKeySet } from './remote-key-set.js';
@@ -49,16 +50,41 @@ export interface TokenVerifierOptions {
  * by id and creation time. Whether that account still exists, and is the one
  * created then, is for the permission rules (`hasAccount`), which load it.
  */
+/** Tokens whose signature and claims were checked, remembered at most this long (or the key set's max age, if shorter). */
+const VERIFIED_TOKEN_TTL_MS = 60_000;
+/** How many verified tokens are remembered: about one per active client of a replica. */
+const MAX_VERIFIED_TOKENS = 10_000;
+
+/** A token that verified, and the times its claims hold between. */
+interface VerifiedToken {
+  viewer: Viewer;
+  /** `exp`, in ms: past it (and the clock tolerance) the token is verified again, and fails as expired. */
+  expiresAt: number;
+  /** `nbf`, in ms, or 0. */
+  notBefore: number;
+  /** When this entry stops being trusted, whatever the token says: a key retired meanwhile is then noticed. */
+  trustedUntil: number;
+}
+
 export class TokenVerifier {
   readonly #config: TokenConfig;
   readonly #key: Uint8Array | JWTVerifyGetKey;
   readonly #algorithms: string[];
   readonly #now: () => number;
+  /**
+   * Tokens already verified: a client sends the same token with every request,
+   * and checking its signature again each time is work with the same answer.
+   * Only tokens that verified are kept, by their exact text; the time claims
+   * are checked again on every use against this verifier's clock.
+   */
+  readonly #verified = new LRUCache<string, VerifiedToken>({ max: MAX_VERIFIED_TOKENS });
+  readonly #trustMs: number;
 
   constructor(config: TokenConfig, options: TokenVerifierOptions = {}) {
     this.#config = config;
     this.#now = options.now ?? Date.now;
     const keys = options.keys ?? { kind: 'secret' };
+    this.#trustMs = keys.kind === 'jwks' ? Math.min(VERIFIED_TOKEN_TTL_MS, keys.maxAgeMs) : VERIFIED_TOKEN_TTL_MS;
     if (keys.kind === 'jwks') {
       this.#key = new RemoteKeySet(keys.url, { maxAgeMs: keys.maxAgeMs, cooldownMs: keys.cooldownMs, now: this.#now }).getKey;
       this.#algorithms = [...JWKS_ALGORITHMS];
@@ -79,10 +105,23 @@ export class TokenVerifier {
     if (header.length > MAX_AUTHORIZATION_LENGTH) throw new InvalidTokenError('The access token is too large.');
     const match = /^Bearer\s+([A-Za-z0-9_\-.]+)$/i.exec(header.trim());
     if (!match?.[1]) throw new InvalidTokenError('The Authorization header must be "Bearer <access token>".');
-    return this.verify(match[1]);
+    return this.verifiedOnce(match[1]);
   }
 
-  private async verify(token: string): Promise<Viewer> {
+  /** `verify`, answered from the tokens already verified while their claims still hold. */
+  private async verifiedOnce(token: string): Promise<Viewer> {
+    const now = this.#now();
+    const known = this.#verified.get(token);
+    const tolerance = CLOCK_TOLERANCE_SECONDS * 1000;
+    if (known && now < known.trustedUntil && now < known.expiresAt + tolerance && now >= known.notBefore - tolerance) return known.viewer;
+    // Expired (as jose counts: from exp plus the tolerance on), not yet valid, or trusted long enough: verified in full, which says why it fails.
+    if (known) this.#verified.delete(token);
+    const { viewer, expiresAt, notBefore } = await this.verify(token);
+    this.#verified.set(token, { viewer, expiresAt, notBefore, trustedUntil: now + this.#trustMs });
+    return viewer;
+  }
+
+  private async verify(token: string): Promise<{ viewer: Viewer; expiresAt: number; notBefore: number }> {
     try {
       const options = {
         algorithms: this.#algorithms,
@@ -105,12 +144,15 @@ export class TokenVerifier {
       }
       const accountCreatedAt = instant(payload[ACCOUNT_CREATED_AT_CLAIM]);
       if (accountCreatedAt === undefined) throw new InvalidTokenError('The access token names no account.');
-      return {
+      // Frozen: the same viewer answers every request that sends this token.
+      const viewer: Viewer = Object.freeze({
         id: payload.sub,
         accountCreatedAt,
-        roles,
-        scopes: typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [],
-      };
+        roles: Object.freeze(roles),
+        scopes: Object.freeze(typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : []),
+      });
+      // `exp` is a required claim, so jose has checked it is a number.
+      return { viewer, expiresAt: (payload.exp ?? 0) * 1000, notBefore: (payload.nbf ?? 0) * 1000 };
     } catch (error) {
       if (error instanceof InvalidTokenError) throw error;
       if (error instanceof KeySetUnavailableError) throw new TokenKeysUnavailableError(error);
