@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { listen } from '../../src/http/listeners.js';
 import {
   FEED_PAGE_SIZE,
   FEED_QUERY,
@@ -117,10 +118,7 @@ export async function startFloor(options: BaselineServerOptions = {}): Promise<B
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => answer(res, 500, refusal(`The floor failed: ${(error as Error).message}`, 'INTERNAL_SERVER_ERROR')));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
+  await listen(server, options.port ?? 0, options.host ?? '127.0.0.1', 'the floor');
   const { address, port } = server.address() as AddressInfo;
   return {
     url: `http://${address}:${port}`,

@@ -7,6 +7,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { listen } from '../../src/http/listeners.js';
 import type { BaselineServer, BaselineServerOptions } from './feed.js';
 
 /** What the sink has taken so far. */
@@ -29,10 +30,7 @@ export async function startOtlpSink(options: Omit<BaselineServerOptions, 'env'> 
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
+  await listen(server, options.port ?? 0, options.host ?? '127.0.0.1', 'the OTLP sink');
   const { address, port } = server.address() as AddressInfo;
   return {
     url: `http://${address}:${port}`,

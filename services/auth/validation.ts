@@ -8,18 +8,7 @@ import { checked } from '../common/validation.js';
  * accepts is never refused by the next.
  */
 
-export function checkUsername(value: string, field = 'username'): string {
-  return checked(rules.username(value), field);
-}
-
-/** The address in lower case: addresses are unique without regard to case. */
-export function checkEmail(value: string, field = 'email'): string {
-  return checked(rules.email(value), field);
-}
-
-export function checkDisplayName(value: string, field = 'display_name'): string {
-  return checked(rules.displayName(value), field);
-}
+export { checkDisplayName, checkEmail, checkUsername } from '../common/validation.js';
 
 /** A new password as typed: 8 to 128 characters, nothing trimmed. */
 export function checkPassword(value: string, field = 'password'): string {

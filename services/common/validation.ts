@@ -1,4 +1,5 @@
 import { invalidArgument } from './errors.js';
+import * as rules from '../../platform/rules/index.js';
 import { id, MAX_BATCH_IDS, type Checked } from '../../platform/rules/index.js';
 
 /**
@@ -29,4 +30,20 @@ export function requireId(value: string, field: string): string {
 export function batchIds(ids: readonly string[], field: string, max: number = MAX_BATCH_IDS): string[] {
   if (ids.length > max) throw invalidArgument(field, `${field} may name at most ${max} ids, got ${ids.length}`);
   return [...new Set(ids)].filter((id) => id !== '');
+}
+
+// The account fields two services check at their own edge: users when it
+// creates or changes a user, auth when it registers one before anything is made.
+
+export function checkUsername(value: string, field = 'username'): string {
+  return checked(rules.username(value), field);
+}
+
+/** The address in lower case: addresses are unique without regard to case. */
+export function checkEmail(value: string, field = 'email'): string {
+  return checked(rules.email(value), field);
+}
+
+export function checkDisplayName(value: string, field = 'display_name'): string {
+  return checked(rules.displayName(value), field);
 }

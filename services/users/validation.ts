@@ -10,18 +10,7 @@ import { checked } from '../common/validation.js';
 
 export { USERNAME_PATTERN } from '../../platform/rules/index.js';
 
-export function checkUsername(value: string, field = 'username'): string {
-  return checked(rules.username(value), field);
-}
-
-/** The address in lower case: addresses are unique without regard to case. */
-export function checkEmail(value: string, field = 'email'): string {
-  return checked(rules.email(value), field);
-}
-
-export function checkDisplayName(value: string, field = 'display_name'): string {
-  return checked(rules.displayName(value), field);
-}
+export { checkDisplayName, checkEmail, checkUsername } from '../common/validation.js';
 
 /** An empty bio is allowed: it clears the field. */
 export function checkBio(value: string, field = 'bio'): string {

@@ -3,8 +3,8 @@ import { execute, getVariableValues, valueFromASTUntyped, type DocumentNode, typ
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 
 /**
- * What a document compiles to for one operation name: the compiled query, the
- * errors graphql-jit answers instead, or `INTERPRET` when it cannot compile it.
+ * What an operation compiles to: the compiled query, the errors graphql-jit
+ * answers instead, or `INTERPRET` for introspection and what it cannot compile.
  */
 type Compiled = CompiledQuery | ExecutionResult | typeof INTERPRET;
 
@@ -33,6 +33,10 @@ export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
   const compiled = (document: DocumentNode, operation: OperationDefinitionNode): Compiled => {
     let entry = compiledByOperation.get(operation);
     if (!entry) {
+      if (asksForIntrospection(operation.selectionSet.selections)) {
+        compiledByOperation.set(operation, INTERPRET);
+        return INTERPRET;
+      }
       try {
         // Named by the operation Apollo Server chose, never by the request's own operationName,
         // which may be empty or absent where Apollo Server has already picked the only operation.
@@ -59,14 +63,16 @@ export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
     }
     const interpret = async () =>
       execute({ schema, document, operationName: operation.name?.value, contextValue: context, variableValues: variables });
-    if (asksForIntrospection(operation.selectionSet.selections)) return interpret();
-    // Variables are checked by graphql-js first: its errors are the ones Apollo
-    // Server (and GraphQL over HTTP) recognise as a refused request, not a failed field.
-    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables, { maxErrors: 50 });
-    if (coerced.errors) return { errors: coerced.errors };
+    // Decided once per operation, introspection included: graphql-js runs what is not compiled.
     const query = compiled(document, operation);
     if (query === INTERPRET) return interpret();
     if (!isCompiledQuery(query)) return query;
+    // Variables are checked by graphql-js first: its errors are the ones Apollo
+    // Server (and GraphQL over HTTP) recognise as a refused request, not a failed field.
+    if (operation.variableDefinitions?.length) {
+      const coerced = getVariableValues(schema, operation.variableDefinitions, variables, { maxErrors: 50 });
+      if (coerced.errors) return { errors: coerced.errors };
+    }
     try {
       return await query.query(undefined, context, withDefaults(operation, variables));
     } catch (error) {

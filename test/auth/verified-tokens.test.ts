@@ -2,17 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CLOCK_TOLERANCE_SECONDS, TokenVerifier } from '../../src/auth/verify-token.js';
 import { InvalidTokenError } from '../../src/errors.js';
-import { signAccessToken } from '../support/tokens.js';
+import { signAccessToken, TEST_TOKEN_CONFIG } from '../support/tokens.js';
 
-const TOKENS = {
-  secret: 'a-test-secret-that-is-long-enough-for-hs256',
-  algorithm: 'HS256',
-  issuer: 'pinstack-test',
-  audience: 'pinstack-test-gateway',
-  accessTokenTtlSeconds: 300,
-  usingDevelopmentSecret: false,
-  issuerAndAudienceSet: true,
-} as const;
+const TOKENS = TEST_TOKEN_CONFIG;
 
 /** A verifier on a clock the test moves. */
 function verifierAt(start: number) {

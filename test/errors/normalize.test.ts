@@ -35,16 +35,9 @@ import {
   type NormalizedError,
 } from '../../src/errors.js';
 import { grpcError, MAX_TOKENS, startCapturingApollo, type CapturingApollo } from './apollo-errors.js';
+import { TEST_TOKEN_CONFIG } from '../support/tokens.js';
 
-const TOKENS = {
-  secret: 'a-test-secret-that-is-long-enough-for-hs256',
-  algorithm: 'HS256',
-  issuer: 'pinstack-test',
-  audience: 'pinstack-test-gateway',
-  accessTokenTtlSeconds: 300,
-  usingDevelopmentSecret: false,
-  issuerAndAudienceSet: true,
-} as const;
+const TOKENS = TEST_TOKEN_CONFIG;
 
 /** The gateway error a normalised value became, failing the test if Apollo's own code stood instead. */
 function gatewayErrorOf(normalized: NormalizedError): GatewayError {

@@ -17,3 +17,14 @@ export function signAccessToken(tokens: TokenConfig, claims: Record<string, unkn
     .setExpirationTime('5m')
     .sign(new TextEncoder().encode(tokens.secret));
 }
+
+/** HS256 token settings for tests that verify tokens without a stack. */
+export const TEST_TOKEN_CONFIG = {
+  secret: 'a-test-secret-that-is-long-enough-for-hs256',
+  algorithm: 'HS256',
+  issuer: 'pinstack-test',
+  audience: 'pinstack-test-gateway',
+  accessTokenTtlSeconds: 300,
+  usingDevelopmentSecret: false,
+  issuerAndAudienceSet: true,
+} as const;
