@@ -36,10 +36,12 @@ const createPostArgs = z.object({
   }),
 });
 
+const idempotencyKeyHeaderArgs = z.object({ 'Idempotency-Key': rules.idempotencyKey });
+
 /** The request's `Idempotency-Key` header, checked like `clientMutationId`. */
 function idempotencyKeyHeader(context: GatewayContext): string | null {
   if (context.idempotencyKey === null) return null;
-  return parseArgs(z.object({ 'Idempotency-Key': rules.idempotencyKey }), { 'Idempotency-Key': context.idempotencyKey })['Idempotency-Key'];
+  return parseArgs(idempotencyKeyHeaderArgs, { 'Idempotency-Key': context.idempotencyKey })['Idempotency-Key'];
 }
 
 /**
@@ -67,6 +69,7 @@ const refreshTokenArgs = z.object({ refreshToken: rules.refreshToken });
 const idArgs = z.object({ id: rules.id });
 const postIdArgs = z.object({ postId: rules.id });
 const userIdArgs = z.object({ userId: rules.id });
+const notificationIdsArgs = z.object({ ids: rules.notificationIds });
 
 /**
  * Writes: each checks the viewer and its input, then calls the source that
@@ -142,7 +145,7 @@ export const Mutation: MutationResolvers = {
 
   markNotificationsRead: async (_parent, args, context) => {
     const viewer = requireViewer(context);
-    const { ids } = parseArgs(z.object({ ids: rules.notificationIds }), args);
+    const { ids } = parseArgs(notificationIdsArgs, args);
     return context.sources.notifications.markRead(viewer.id, ids);
   },
 };

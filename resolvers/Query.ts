@@ -6,29 +6,36 @@ import { z } from 'zod';
 import { postConnection } from './connections.js';
 import { notificationConnection } from './Notification.js';
 
+// Schemas are built once: zod compiles a schema on its first parse, so one built per call
+// would be compiled again for every request.
 const pageArgs = rules.pageArgs;
+const idArgs = z.object({ id: rules.id });
+const idsArgs = z.object({ ids: rules.ids });
+const searchArgs = z.object({ query: rules.searchQuery, first: rules.first });
+const userIdArgs = z.object({ userId: rules.id });
+const notificationsArgs = pageArgs.extend({ unreadOnly: z.boolean().nullish() });
 
 /** Root queries: each validates its arguments, then reads through the request's sources. */
 export const Query: QueryResolvers = {
   me: async (_parent, _args, context) => context.sources.users.byId(requireViewer(context).id),
 
   user: async (_parent, args, context) => {
-    const { id } = parseArgs(z.object({ id: rules.id }), args);
+    const { id } = parseArgs(idArgs, args);
     return context.sources.users.byId(id);
   },
 
   users: async (_parent, args, context) => {
-    const { ids } = parseArgs(z.object({ ids: rules.ids }), args);
+    const { ids } = parseArgs(idsArgs, args);
     return context.sources.users.byIds(ids);
   },
 
   searchUsers: async (_parent, args, context) => {
-    const { query, first } = parseArgs(z.object({ query: rules.searchQuery, first: rules.first }), args);
+    const { query, first } = parseArgs(searchArgs, args);
     return context.sources.users.search(query, first);
   },
 
   post: async (_parent, args, context) => {
-    const { id } = parseArgs(z.object({ id: rules.id }), args);
+    const { id } = parseArgs(idArgs, args);
     return context.sources.posts.byId(id);
   },
 
@@ -40,13 +47,13 @@ export const Query: QueryResolvers = {
   },
 
   profile: async (_parent, args, context) => {
-    const { userId } = parseArgs(z.object({ userId: rules.id }), args);
+    const { userId } = parseArgs(userIdArgs, args);
     return context.sources.profiles.load(userId);
   },
 
   notifications: async (_parent, args, context) => {
     const viewer = requireViewer(context);
-    const { first, after, unreadOnly } = parseArgs(pageArgs.extend({ unreadOnly: z.boolean().nullish() }), args);
+    const { first, after, unreadOnly } = parseArgs(notificationsArgs, args);
     return notificationConnection(await context.sources.notifications.list(viewer.id, { first, after, unreadOnly: unreadOnly ?? false }));
   },
 };

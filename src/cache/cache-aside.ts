@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Logger } from '../telemetry/logger.js';
 import type { CacheName, SharedStateMetrics } from './metrics.js';
 import type { VersionedStore } from './versioned-store.js';
@@ -15,6 +16,13 @@ export interface CacheAsideOptions<T> {
   /** The stored form of a value, or null when this value must not be stored (say, it is partly failed). */
   encode: (value: T) => string | null;
   decode: (stored: string) => T;
+  /**
+   * How many decoded entries this replica keeps beside the store (1,024 by
+   * default; 0 keeps none). A read whose stored text is the one decoded before
+   * reuses that value instead of decoding it again: the store still decides
+   * what is current, so an invalidated entry is never served from here.
+   */
+  decodedEntries?: number;
   metrics: SharedStateMetrics;
   logger: Logger;
 }
@@ -30,8 +38,13 @@ export interface CacheAsideOptions<T> {
  */
 export class CacheAside<T> {
   private readonly flights = new Map<string, Promise<T>>();
+  /** By store key, the last text decoded and its value, deeply frozen: requests share it, so none may change it. */
+  private readonly decoded: LRUCache<string, { stored: string; value: T }> | null;
 
-  constructor(private readonly options: CacheAsideOptions<T>) {}
+  constructor(private readonly options: CacheAsideOptions<T>) {
+    const max = options.decodedEntries ?? 1_024;
+    this.decoded = max > 0 ? new LRUCache({ max }) : null;
+  }
 
   /**
    * The value of `id`: from the store when it holds a current entry, else from
@@ -44,7 +57,7 @@ export class CacheAside<T> {
     let version: string;
     try {
       const read = await this.options.store.read(key);
-      const hit = read.value === null ? undefined : this.decode(read.value);
+      const hit = read.value === null ? undefined : this.decode(key, read.value);
       if (hit !== undefined) {
         this.count('hit', onLookup);
         return hit;
@@ -60,7 +73,7 @@ export class CacheAside<T> {
       // Another flight for this version may have filled the entry between our
       // read and now; read again rather than fan out a second time.
       const again = await this.options.store.read(key).catch(() => null);
-      const hit = again?.version === version && again.value !== null ? this.decode(again.value) : undefined;
+      const hit = again?.version === version && again.value !== null ? this.decode(key, again.value) : undefined;
       if (hit !== undefined) return hit;
       const value = await fetch();
       const encoded = this.options.encode(value);
@@ -89,9 +102,14 @@ export class CacheAside<T> {
     return started;
   }
 
-  private decode(stored: string): T | undefined {
+  private decode(key: string, stored: string): T | undefined {
+    const known = this.decoded?.get(key);
+    // Comparing texts costs far less than parsing one; the store has already said this text is current.
+    if (known !== undefined && known.stored === stored) return known.value;
     try {
-      return this.options.decode(stored);
+      const value = deepFreeze(this.options.decode(stored));
+      this.decoded?.set(key, { stored, value });
+      return value;
     } catch (error) {
       // An entry written by an incompatible build: treat it as a miss, the fill replaces it.
       this.options.logger.warn({ cache: this.options.name, err: (error as Error).message }, 'cache entry could not be read; refetching');
@@ -113,4 +131,12 @@ export class CacheAside<T> {
     this.options.metrics.cacheWriteErrors.inc({ cache: this.options.name, operation });
     this.options.logger.debug({ cache: this.options.name, operation, err: (error as Error).message }, 'cache store failed');
   }
+}
+
+/** `value` with every plain object and array in it frozen (a Date stays as it is). */
+function deepFreeze<V>(value: V): V {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value) || value instanceof Date) return value;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
+  return value;
 }
