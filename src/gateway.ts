@@ -95,7 +95,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const logger = options.logger ?? createGatewayLogger(config.logLevel);
   const metrics = new GatewayMetrics({ processMetrics: options.processMetrics ?? true });
   const overload = createOverloadProtection(config.overload, { metrics, sampleLoad: options.sampleLoad });
-  const clients = createServiceClients(config.serviceAddresses, metrics);
+  const clients = createServiceClients(config.serviceAddresses, metrics, config.grpcChannelsPerService);
   // Breakers and bulkheads are shared by every request: a service's health is learnt across requests.
   const policies = createServicePolicies(config.resilience, metrics.onBreakerState);
   const tokens = new TokenVerifier(config.tokens, { keys: config.tokenKeys, now: options.tokenClock });

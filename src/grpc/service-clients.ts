@@ -20,13 +20,13 @@ export const SERVICE_DEFINITIONS = {
 
 type Definitions = typeof SERVICE_DEFINITIONS;
 
-/** One long-lived client (and channel) per upstream service. */
+/** One long-lived client per upstream service, over one channel or a few (`GRPC_CHANNELS_PER_SERVICE`). */
 export type ServiceClients = { readonly [K in ServiceName]: UnaryClient<Definitions[K]> };
 
-/** Opens a channel to every service; close them with `closeServiceClients`. */
-export function createServiceClients(addresses: Record<ServiceName, string>, metrics: GatewayMetrics): ServiceClients {
+/** Opens `channelsPerService` channels (1 by default) to every service; close them with `closeServiceClients`. */
+export function createServiceClients(addresses: Record<ServiceName, string>, metrics: GatewayMetrics, channelsPerService = 1): ServiceClients {
   const client = <K extends ServiceName>(name: K) =>
-    createUnaryClient(SERVICE_DEFINITIONS[name], addresses[name], { observer: metrics.grpcObserver(name) });
+    createUnaryClient(SERVICE_DEFINITIONS[name], addresses[name], { observer: metrics.grpcObserver(name), channels: channelsPerService });
   return {
     users: client('users'),
     auth: client('auth'),

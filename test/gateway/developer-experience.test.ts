@@ -163,5 +163,7 @@ describe('configuration', () => {
   it('a malformed setting is refused with its name', () => {
     assert.throws(() => loadConfig({ PORT: 'eighty' }), /PORT/);
     assert.throws(() => loadConfig({ RPC_TIMEOUT_MS: '0' }), /RPC_TIMEOUT_MS/);
+    assert.throws(() => loadConfig({ GRPC_CHANNELS_PER_SERVICE: '0' }), /GRPC_CHANNELS_PER_SERVICE/);
+    assert.equal(loadConfig({ GRPC_CHANNELS_PER_SERVICE: '2' }).grpcChannelsPerService, 2);
   });
 });
