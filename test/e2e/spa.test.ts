@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { buildWebIfNeeded, startWebServer, type WebServer } from '../../scripts/web.mjs';
+import { seedPosts } from '../../services/common/seed/posts.js';
+import { seedUsers } from '../../services/common/seed/users.js';
+import { graphql } from '../support/graphql.js';
+import { after, before, describe, it } from '../support/skippable.js';
+import { startStack, TEST_SEED, type TestStack } from '../support/stack.js';
+import { CHROMIUM, CHROMIUM_ARGS, E2E_ARTIFACTS, TRUSTED_MANIFEST } from './browser.js';
+
+/**
+ * The web client (web/) in Debian's Chromium against the whole stack: six
+ * services and a gateway that runs only the client's trusted documents, the
+ * built app served on an origin of its own (so every request is cross-origin,
+ * with a CORS preflight for its Authorization header). A screenshot of each
+ * screen goes to test-artifacts/e2e/.
+ */
+const skip = !existsSync(CHROMIUM) && !process.env.CI ? `Chromium is not installed at ${CHROMIUM} (apt-get install chromium)` : false;
+
+/** The demo account with the most posts, so that its posts fill more than one page of the feed. */
+function busiestDemoAccount() {
+  const users = seedUsers(TEST_SEED).slice(0, TEST_SEED.demoAccounts);
+  const { posts } = seedPosts(TEST_SEED);
+  const postsBy = (id: string) => posts.filter((post) => post.authorId === id).length;
+  const [user] = users.sort((a, b) => postsBy(b.id) - postsBy(a.id));
+  return { ...user!, posts: postsBy(user!.id) };
+}
+
+describe('the web client in Chromium', { skip }, () => {
+  let stack: TestStack;
+  let web: WebServer;
+  let context: BrowserContext;
+  let page: Page;
+  let profileDir: string;
+  let gatewayUrl: string;
+  const refusedRequests: string[] = [];
+
+  before(async () => {
+    buildWebIfNeeded({ outputFd: 2 });
+    stack = await startStack();
+    // The app talks to a replica that runs its trusted documents alone; the test checks through the first.
+    const trusted = await stack.startGateway({ PERSISTED_QUERIES: 'trusted', TRUSTED_DOCUMENTS: TRUSTED_MANIFEST });
+    gatewayUrl = trusted.url;
+    web = await startWebServer({ port: 0, graphqlUrl: gatewayUrl });
+    mkdirSync(E2E_ARTIFACTS, { recursive: true });
+    profileDir = mkdtempSync(join(tmpdir(), 'pinstack-chromium-'));
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 860 },
+    });
+    // Seeded pins point at an image host this machine need not reach: each pin shows its own colour instead.
+    await context.route('https://images.pinstack.dev/**', (route) => route.abort());
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('response', (response) => {
+      if (response.url().startsWith(gatewayUrl) && response.status() >= 400) refusedRequests.push(`${response.status()} ${response.url()}`);
+    });
+  });
+
+  after(async () => {
+    await context?.close();
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    await web?.close();
+    await stack?.stop();
+  });
+
+  const shot = (name: string) => page.screenshot({ path: join(E2E_ARTIFACTS, `${name}.png`) });
+
+  it('signs up, follows a demo account, reads its posts over two pages of the feed, likes one, and signs out', async () => {
+    const demo = busiestDemoAccount();
+    assert.ok(demo.posts > 12, `the busiest demo account has ${demo.posts} posts, too few for two pages`);
+    const suffix = Date.now().toString(36);
+    const newcomer = { displayName: 'Ada Newcomer', username: `ada_${suffix}`, email: `ada.${suffix}@example.com`, password: 'correct horse battery' };
+
+    // Signed out, every address leads to sign-in.
+    await page.goto(web.url);
+    await page.getByTestId('sign-in').waitFor();
+    await shot('01-sign-in');
+
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    await page.getByLabel('Display name').fill(newcomer.displayName);
+    await page.getByLabel('Username').fill(newcomer.username);
+    await page.getByLabel('E-mail').fill(newcomer.email);
+    await page.getByLabel('Password').fill(newcomer.password);
+    await shot('02-sign-up');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+
+    await page.getByRole('heading', { name: 'Your feed is empty' }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/');
+    await shot('03-feed-empty');
+
+    // Finds the demo account by name, and follows it from its profile.
+    await page.getByRole('searchbox', { name: 'Find people' }).fill(demo.username);
+    await page.getByRole('list', { name: 'People found' }).getByRole('link', { name: new RegExp(`@${demo.username}$`) }).click();
+    const profile = page.getByTestId('profile');
+    await profile.getByRole('heading', { name: demo.displayName }).waitFor();
+    const followersBefore = Number(await page.getByTestId('followers-count').textContent());
+    await profile.getByRole('button', { name: 'Follow' }).click();
+    await profile.getByRole('button', { name: 'Following', pressed: true }).waitFor();
+    assert.equal(Number(await page.getByTestId('followers-count').textContent()), followersBefore + 1);
+    await shot('04-profile-followed');
+
+    // Its posts, newest first, a page at a time.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Feed' }).click();
+    const posts = page.getByTestId('post');
+    await posts.first().waitFor();
+    const firstPage = await posts.count();
+    assert.equal(firstPage, 10);
+    assert.deepEqual(new Set(await page.locator('.pin-author').allTextContents()), new Set([demo.displayName]));
+    await page.mouse.move(640, 400);
+    await shot('05-feed');
+
+    await page.getByTestId('feed-end').scrollIntoViewIfNeeded();
+    await posts.nth(firstPage).waitFor();
+    assert.ok((await posts.count()) > firstPage);
+    await shot('06-feed-second-page');
+
+    // Likes the newest post: the button changes at once, and the gateway has it.
+    const newest = posts.first();
+    await newest.scrollIntoViewIfNeeded();
+    const title = await newest.getByRole('heading').textContent();
+    const likesBefore = Number(await newest.getByTestId('likes-count').textContent());
+    await newest.getByRole('button', { name: `Like ${title}` }).click();
+    await newest.getByRole('button', { name: `Unlike ${title}`, pressed: true }).waitFor();
+    assert.equal(Number(await newest.getByTestId('likes-count').textContent()), likesBefore + 1);
+    await shot('07-feed-liked');
+
+    const demoToken = await stack.login(demo.email);
+    const notified = await graphql<{ notifications: { unreadCount: number; edges: { node: { kind: string; actor: { username: string } | null; post: { title: string } | null } }[] } }>(
+      stack.url,
+      '{ notifications(first: 5) { unreadCount edges { node { kind actor { username } post { title } } } } }',
+      { token: demoToken },
+    );
+    const fromNewcomer = notified.data!.notifications.edges.map(({ node }) => node).filter((node) => node.actor?.username === newcomer.username);
+    assert.deepEqual(fromNewcomer.map((node) => node.kind).sort(), ['FOLLOW', 'LIKE']);
+    assert.equal(fromNewcomer.find((node) => node.kind === 'LIKE')?.post?.title, title);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByTestId('sign-in').waitFor();
+    assert.equal(new URL(page.url()).pathname, '/signin');
+    await shot('08-signed-out');
+    assert.deepEqual(refusedRequests, [], 'no request of the client was refused (each is a trusted document, each preflight passed)');
+  });
+
+  it('shows the demo account its unread notifications, with the badge, after it signs in', async () => {
+    const demo = busiestDemoAccount();
+    await page.getByLabel('E-mail').fill(demo.email);
+    await page.getByLabel('Password').fill(TEST_SEED.demoPassword);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const badge = page.getByTestId('unread-badge');
+    await badge.waitFor();
+    assert.ok(Number(await badge.textContent()) >= 2);
+
+    await page.getByTestId('notifications-link').click();
+    const list = page.getByTestId('notifications');
+    await list.getByText('Ada Newcomer').first().waitFor();
+    assert.ok(await list.getByText('followed you').first().isVisible());
+    // Seen is read: the badge goes once the screen has shown them.
+    await badge.waitFor({ state: 'detached' });
+    await shot('09-notifications');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByTestId('sign-in').waitFor();
+  });
+});
