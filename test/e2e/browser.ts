@@ -21,6 +21,3 @@ export const CHROMIUM_ARGS = [
 
 /** Where browser tests keep their screenshots (git-ignored). */
 export const E2E_ARTIFACTS = join(ROOT, 'test-artifacts', 'e2e');
-
-/** The web client's trusted-documents manifest, generated from its operations by `npm run codegen`. */
-export const TRUSTED_MANIFEST = join(ROOT, 'generated', 'web', 'persisted-documents.json');

@@ -2,14 +2,17 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { decodeJwt, SignJWT } from 'jose';
+import { chromium, type BrowserContext, type Page, type Request } from 'playwright-core';
+import { tokenConfigFromEnv } from '../../platform/token-config.js';
 import { buildWebIfNeeded, startWebServer, type WebServer } from '../../scripts/web.mjs';
 import { seedPosts } from '../../services/common/seed/posts.js';
 import { seedUsers } from '../../services/common/seed/users.js';
 import { graphql } from '../support/graphql.js';
 import { after, before, describe, it } from '../support/skippable.js';
 import { startStack, TEST_SEED, type TestStack } from '../support/stack.js';
-import { CHROMIUM, CHROMIUM_ARGS, E2E_ARTIFACTS, TRUSTED_MANIFEST } from './browser.js';
+import { TRUSTED_MANIFEST } from '../support/web-client.js';
+import { CHROMIUM, CHROMIUM_ARGS, E2E_ARTIFACTS } from './browser.js';
 
 /**
  * The web client (web/) in Debian's Chromium against the whole stack: six
@@ -19,6 +22,18 @@ import { CHROMIUM, CHROMIUM_ARGS, E2E_ARTIFACTS, TRUSTED_MANIFEST } from './brow
  * screen goes to test-artifacts/e2e/.
  */
 const skip = !existsSync(CHROMIUM) && !process.env.CI ? `Chromium is not installed at ${CHROMIUM} (apt-get install chromium)` : false;
+
+/** The same access token, signed as the auth service signs it, but expired a minute ago. */
+async function expiredCopy(token: string): Promise<string> {
+  const tokens = tokenConfigFromEnv({ NODE_ENV: 'test' });
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ ...decodeJwt(token), iat: now - 960, exp: now - 60 })
+    .setProtectedHeader({ alg: 'HS256' })
+    .sign(new TextEncoder().encode(tokens.secret));
+}
+
+/** The operation a request of the web client carries (Apollo Client sends its name beside the hash). */
+const operationName = (request: Request) => (request.postDataJSON() as { operationName?: string } | null)?.operationName;
 
 /** The demo account with the most posts, so that its posts fill more than one page of the feed. */
 function busiestDemoAccount() {
@@ -37,6 +52,8 @@ describe('the web client in Chromium', { skip }, () => {
   let profileDir: string;
   let gatewayUrl: string;
   const refusedRequests: string[] = [];
+  /** Set to send the next signed-in request with its access token expired, as if it had aged. */
+  let expireNextToken = false;
 
   before(async () => {
     buildWebIfNeeded({ outputFd: 2 });
@@ -55,9 +72,16 @@ describe('the web client in Chromium', { skip }, () => {
     });
     // Seeded pins point at an image host this machine need not reach: each pin shows its own colour instead.
     await context.route('https://images.pinstack.dev/**', (route) => route.abort());
+    await context.route(gatewayUrl, async (route) => {
+      const headers = route.request().headers();
+      if (!expireNextToken || !headers.authorization) return route.continue();
+      expireNextToken = false;
+      await route.continue({ headers: { ...headers, authorization: `Bearer ${await expiredCopy(headers.authorization.slice('Bearer '.length))}` } });
+    });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('response', (response) => {
-      if (response.url().startsWith(gatewayUrl) && response.status() >= 400) refusedRequests.push(`${response.status()} ${response.url()}`);
+      const request = response.request();
+      if (response.url().startsWith(gatewayUrl) && response.status() >= 400) refusedRequests.push(`${response.status()} ${operationName(request)}`);
     });
   });
 
@@ -70,7 +94,7 @@ describe('the web client in Chromium', { skip }, () => {
 
   const shot = (name: string) => page.screenshot({ path: join(E2E_ARTIFACTS, `${name}.png`) });
 
-  it('signs up, follows a demo account, reads its posts over two pages of the feed, likes one, and signs out', async () => {
+  it('signs up, follows a demo account, reads its posts over two pages of the feed (refreshing an expired token on the way), likes one, and signs out', async () => {
     const demo = busiestDemoAccount();
     assert.ok(demo.posts > 12, `the busiest demo account has ${demo.posts} posts, too few for two pages`);
     const suffix = Date.now().toString(36);
@@ -104,12 +128,22 @@ describe('the web client in Chromium', { skip }, () => {
     assert.equal(Number(await page.getByTestId('followers-count').textContent()), followersBefore + 1);
     await shot('04-profile-followed');
 
-    // Its posts, newest first, a page at a time.
+    // Its posts, newest first, a page at a time. The access token has expired meanwhile:
+    // the gateway says so (TOKEN_EXPIRED), and the client refreshes it once and goes on.
+    const refreshes: string[] = [];
+    const countRefreshes = (request: Request) => {
+      if (request.url() === gatewayUrl && operationName(request) === 'RefreshToken') refreshes.push(request.url());
+    };
+    page.on('request', countRefreshes);
+    expireNextToken = true;
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Feed' }).click();
     const posts = page.getByTestId('post');
     await posts.first().waitFor();
     const firstPage = await posts.count();
     assert.equal(firstPage, 10);
+    assert.equal(expireNextToken, false, 'a request went with the expired token');
+    assert.equal(refreshes.length, 1);
+    page.off('request', countRefreshes);
     assert.deepEqual(new Set(await page.locator('.pin-author').allTextContents()), new Set([demo.displayName]));
     await page.mouse.move(640, 400);
     await shot('05-feed');
@@ -143,7 +177,9 @@ describe('the web client in Chromium', { skip }, () => {
     await page.getByTestId('sign-in').waitFor();
     assert.equal(new URL(page.url()).pathname, '/signin');
     await shot('08-signed-out');
-    assert.deepEqual(refusedRequests, [], 'no request of the client was refused (each is a trusted document, each preflight passed)');
+    // Nothing was refused but the expired token: each document is trusted, each preflight passed.
+    assert.equal(refusedRequests.length, 1, refusedRequests.join(', '));
+    assert.match(refusedRequests[0]!, /^401 /);
   });
 
   it('shows the demo account its unread notifications, with the badge, after it signs in', async () => {
@@ -164,5 +200,30 @@ describe('the web client in Chromium', { skip }, () => {
     await shot('09-notifications');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByTestId('sign-in').waitFor();
+  });
+
+  it('works as well against a gateway with automatic persisted queries, as `npm start` runs it: documents go by hash, their text only when the gateway asks for it', async () => {
+    const apqWeb = await startWebServer({ port: 0, graphqlUrl: stack.url });
+    const sent: { query: boolean; hash: boolean }[] = [];
+    const watch = (request: Request) => {
+      if (request.url() !== stack.url || request.method() !== 'POST') return;
+      const body = request.postDataJSON() as { query?: string; extensions?: { persistedQuery?: unknown } };
+      sent.push({ query: typeof body.query === 'string', hash: body.extensions?.persistedQuery !== undefined });
+    };
+    page.on('request', watch);
+    try {
+      await page.goto(apqWeb.url);
+      await page.getByLabel('E-mail').fill('user1@example.com');
+      await page.getByLabel('Password').fill(TEST_SEED.demoPassword);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByTestId('post').first().waitFor();
+      // Every request named its document by hash; the text went along only when the gateway asked for it.
+      assert.ok(sent.length > 0);
+      assert.ok(sent.every((request) => request.hash));
+      assert.ok(sent.some((request) => !request.query), 'documents are sent by hash alone');
+    } finally {
+      page.off('request', watch);
+      await apqWeb.close();
+    }
   });
 });
