@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { status } from '@grpc/grpc-js';
 import { decodeJwt, SignJWT } from 'jose';
-import { chromium, type BrowserContext, type Page, type Request } from 'playwright-core';
+import { chromium, type BrowserContext, type Page, type Request, type Response } from 'playwright-core';
 import { tokenConfigFromEnv } from '../../platform/token-config.js';
 import { buildWebIfNeeded, startWebServer, type WebServer } from '../../scripts/web.mjs';
+import { RpcError } from '../../services/common/errors.js';
 import { seedPosts } from '../../services/common/seed/posts.js';
 import { seedUsers } from '../../services/common/seed/users.js';
 import { graphql } from '../support/graphql.js';
@@ -224,6 +226,61 @@ describe('the web client in Chromium', { skip }, () => {
     } finally {
       page.off('request', watch);
       await apqWeb.close();
+    }
+  });
+
+  it('waits out RATE_LIMITED for the Retry-After the gateway sends, then shows what it asked for', async () => {
+    // Two requests per five seconds per viewer: the screen's first queries are refused and wait.
+    const strict = await stack.startGateway({ PERSISTED_QUERIES: 'trusted', TRUSTED_DOCUMENTS: TRUSTED_MANIFEST, RATE_LIMIT_SIGNED_IN: '2/5' });
+    const strictWeb = await startWebServer({ port: 0, graphqlUrl: strict.url });
+    const limited: string[] = [];
+    const watch = (response: Response) => {
+      if (response.url() === strict.url && response.status() === 429) limited.push(operationName(response.request()) ?? '');
+    };
+    page.on('response', watch);
+    try {
+      await page.goto(strictWeb.url);
+      await page.getByLabel('E-mail').fill('user2@example.com');
+      await page.getByLabel('Password').fill(TEST_SEED.demoPassword);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      // The feed and the unread badge take both requests of the window; the profile's is refused, waits and goes again.
+      await page.getByTestId('post').first().waitFor();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^@/ }).click();
+      await page.getByTestId('profile').getByRole('heading', { level: 1 }).waitFor();
+      assert.ok(limited.includes('Profile'), `the gateway refused the profile with 429 (refused: ${limited.join(', ')})`);
+      assert.equal(await page.getByRole('alert').count(), 0, 'no error reached the screen');
+    } finally {
+      page.off('response', watch);
+      await strictWeb.close();
+    }
+  });
+
+  it('while the recommendations service and the like counts fail, a profile still shows the rest of the page', async () => {
+    stack.setFault('recommendations', () => {
+      throw new RpcError(status.UNAVAILABLE, 'recommendations is down');
+    });
+    stack.setFault('posts', (method) => {
+      if (method === 'batchGetLikeStats') throw new RpcError(status.UNAVAILABLE, 'like counts are down');
+    });
+    try {
+      await page.goto(web.url);
+      await page.getByLabel('E-mail').fill('user3@example.com');
+      await page.getByLabel('Password').fill(TEST_SEED.demoPassword);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('navigation', { name: 'Main' }).waitFor();
+      // A profile no test has opened, so that the gateway's profile cache holds none of it.
+      await page.evaluate("history.pushState(null, '', '/users/usr_7'); dispatchEvent(new PopStateEvent('popstate'))");
+      const profile = page.getByTestId('profile');
+      await profile.getByRole('heading', { level: 1 }).waitFor();
+      await profile.getByText('Suggestions are unavailable right now.').waitFor();
+      const likes = await profile.getByTestId('likes-count').allTextContents();
+      assert.ok(likes.length > 0, 'the recent posts are shown');
+      assert.ok(likes.every((text) => text === '–'), `each like count shows as unavailable: ${likes.join(' ')}`);
+      assert.equal(await page.getByRole('alert').count(), 0);
+      await shot('10-profile-degraded');
+    } finally {
+      stack.setFault('recommendations', null);
+      stack.setFault('posts', null);
     }
   });
 });
