@@ -163,6 +163,7 @@ describe('the web client in Chromium', { skip }, () => {
     await newest.getByRole('button', { name: `Like ${title}` }).click();
     await newest.getByRole('button', { name: `Unlike ${title}`, pressed: true }).waitFor();
     assert.equal(Number(await newest.getByTestId('likes-count').textContent()), likesBefore + 1);
+    await page.evaluate('window.scrollTo(0, 0)');
     await shot('07-feed-liked');
 
     const demoToken = await stack.login(demo.email);

@@ -10,6 +10,10 @@ import './styles.css';
 
 const session = new SessionStore();
 const client = createApolloClient(session, graphqlUrl());
+// However a session ends (signed out, or its tokens refused), nothing of it stays in the cache.
+session.subscribe(() => {
+  if (!session.get()) void client.clearStore();
+});
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -32,8 +32,8 @@ export function authorizationLink(session: SessionStore): ApolloLink {
 /**
  * When the gateway refuses the access token as expired (UNAUTHENTICATED with
  * `extensions.reason: "TOKEN_EXPIRED"`), exchanges the refresh token once and
- * sends the operation again. Any other reason (`TOKEN_INVALID`,
- * `ACCOUNT_CHANGED`) cannot be fixed by refreshing: the error goes through.
+ * sends the operation again. `TOKEN_INVALID` and `ACCOUNT_CHANGED` cannot be
+ * fixed by refreshing: the session ends, and the person signs in again.
  *
  * A refresh token works once, and presenting a spent one signs out every
  * session of that sign-in, so concurrent failures share one refresh; an
@@ -45,9 +45,14 @@ export function refreshOnExpiryLink(session: SessionStore, refresh: () => Promis
   return new ErrorLink(({ error, operation, forward }) => {
     const context = operation.getContext() as PinstackContext;
     if (context.anonymous || context.refreshed) return;
-    const expired = gatewayErrors(error).some((each) => each.extensions?.code === 'UNAUTHENTICATED' && each.extensions.reason === 'TOKEN_EXPIRED');
-    if (!expired) return;
-    const renewed = context.sentAccessToken !== session.get()?.accessToken ? Promise.resolve(true) : refreshOnce();
+    const reasons = gatewayErrors(error).flatMap((each) => (each.extensions?.code === 'UNAUTHENTICATED' ? [each.extensions.reason] : []));
+    const stale = context.sentAccessToken !== session.get()?.accessToken;
+    if (!stale && reasons.some((reason) => reason === 'TOKEN_INVALID' || reason === 'ACCOUNT_CHANGED')) {
+      session.set(null);
+      return;
+    }
+    if (!reasons.includes('TOKEN_EXPIRED')) return;
+    const renewed = stale ? Promise.resolve(true) : refreshOnce();
     return from(renewed).pipe(
       mergeMap((ok) => {
         if (!ok) return throwError(() => error);

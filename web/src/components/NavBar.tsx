@@ -1,4 +1,4 @@
-import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
+import { useMutation, useQuery } from '@apollo/client/react';
 import { graphql } from '../../../generated/web';
 import type { PinstackContext } from '../apollo/links';
 import { useCurrentSession, useSessionStore } from '../app-context';
@@ -19,7 +19,6 @@ export function NavBar() {
   const path = usePath();
   const store = useSessionStore();
   const session = useCurrentSession();
-  const client = useApolloClient();
   const [logout] = useMutation(LogoutMutation, { context: { anonymous: true } satisfies PinstackContext });
   // The same query as the notifications screen, so the badge and the list agree.
   const { data } = useQuery(NotificationsQuery, { variables: { first: NOTIFICATIONS_PAGE }, pollInterval: BADGE_POLL_MS });
@@ -28,7 +27,6 @@ export function NavBar() {
   const signOut = async () => {
     const refreshToken = session?.refreshToken;
     store.set(null);
-    await client.clearStore();
     navigate('/signin');
     // Revokes the refresh token's session; the access token simply expires.
     if (refreshToken) await logout({ variables: { refreshToken } }).catch(() => undefined);
