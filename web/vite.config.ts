@@ -8,6 +8,7 @@ import { defineConfig } from 'vite';
  */
 export default defineConfig({
   plugins: [react()],
-  server: { host: '127.0.0.1', port: 5173, strictPort: true },
+  // Beside `npm start`, which serves the built app on 5173.
+  server: { host: '127.0.0.1', port: 5174, strictPort: true },
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: true },
 });
