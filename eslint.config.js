@@ -5,6 +5,7 @@ import tseslint from 'typescript-eslint';
 import { importX } from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 /** The reference services: every folder of `services/` but `common/`, so a new one is covered once it exists. */
 const SERVICES = readdirSync(join(import.meta.dirname, 'services'), { withFileTypes: true })
@@ -22,11 +23,11 @@ const GATEWAY_NOT_SERVICES = {
 const COMPOSITION_ROOT = ['./src/main.ts', './src/gateway.ts', './src/request-context.ts'];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'generated/'] },
+  { ignores: ['dist/', 'node_modules/', 'generated/', 'web/dist/', 'test-artifacts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     plugins: { 'import-x': importX },
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
@@ -36,11 +37,15 @@ export default tseslint.config(
       // may parse, and silently checks nothing otherwise: the first three
       // settings let it parse `.ts` files, and the resolver maps `./x.js` to
       // `./x.ts` the way tsc does under NodeNext.
-      'import-x/extensions': ['.ts', '.js', '.mjs'],
-      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/extensions': ['.ts', '.tsx', '.js', '.mjs'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
       'import-x/external-module-folders': ['node_modules', 'node_modules/@types'],
       'import-x/resolver-next': [
-        createTypeScriptImportResolver({ alwaysTryTypes: true, project: `${import.meta.dirname}/tsconfig.json` }),
+        createTypeScriptImportResolver({
+          alwaysTryTypes: true,
+          noWarnOnMultipleProjects: true,
+          project: [`${import.meta.dirname}/tsconfig.json`, `${import.meta.dirname}/web/tsconfig.json`],
+        }),
       ],
     },
     rules: {
@@ -116,6 +121,27 @@ export default tseslint.config(
               target: './src',
               from: ['./resolvers', './src/sources', './src/permissions', './src/schema.ts', './src/context.ts', ...COMPOSITION_ROOT],
               message: 'The runtime (src/<concern>/) sits below the graph layer and the composition root, and never imports them.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  // The web client runs in the browser and reaches the gateway over HTTP alone.
+  {
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    plugins: { 'react-hooks': reactHooks },
+    languageOptions: { globals: globals.browser },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            {
+              target: './web',
+              from: ['./src', './resolvers', './services', './platform', './scripts', './test', './bench'],
+              message: 'The web client talks to the gateway over HTTP; it shares only the generated operations (generated/web/).',
             },
           ],
         },

@@ -9,7 +9,11 @@
  *    127.0.0.1:50051 … 50056), and waits until each accepts connections.
  * 3. Starts the gateway on HOST:PORT (default 127.0.0.1:4000), with `/healthz`,
  *    `/readyz` and `/metrics` on ADMIN_HOST:ADMIN_PORT (default 127.0.0.1:9464),
- *    and waits until `/healthz` answers, then prints where everything listens.
+ *    and waits until `/healthz` answers.
+ * 4. Serves the web client (web/, built with Vite when web/dist/ is missing
+ *    or older than its sources) on WEB_HOST:WEB_PORT (default
+ *    127.0.0.1:5173), an origin of its own that calls the gateway, then prints
+ *    where everything listens.
  *
  * Every line a child logs is shown prefixed with its name. Ctrl-C, SIGTERM or
  * SIGHUP stops the gateway, then the services, and exits 0; so does the end of
@@ -19,6 +23,7 @@
  * (SIGKILL), every child stops itself (scripts/exit-with-launcher.mjs).
  */
 import { LocalStack, StackError, buildIfNeeded, loadDemoLogin, loadServices } from './stack.mjs';
+import { buildWebIfNeeded, startWebServer } from './web.mjs';
 
 /** How often the launcher checks that the process that started it is still there. */
 const PARENT_CHECK_MS = 250;
@@ -59,6 +64,7 @@ function fail(error) {
 let services;
 try {
   buildIfNeeded();
+  buildWebIfNeeded();
   services = await loadServices();
 } catch (error) {
   fail(error);
@@ -69,10 +75,12 @@ const gateway = {
   adminHost: process.env.ADMIN_HOST?.trim() || '127.0.0.1',
   adminPort: Number(process.env.ADMIN_PORT || 9464),
 };
-for (const [variable, port] of [['PORT', gateway.port], ['ADMIN_PORT', gateway.adminPort]]) {
+const webAddress = { host: process.env.WEB_HOST?.trim() || '127.0.0.1', port: Number(process.env.WEB_PORT || 5173) };
+for (const [variable, port] of [['PORT', gateway.port], ['ADMIN_PORT', gateway.adminPort], ['WEB_PORT', webAddress.port]]) {
   if (!Number.isInteger(port) || port <= 0 || port > 65_535) fail(new StackError(`${variable} must be a port number, got ${JSON.stringify(process.env[variable])}.`));
 }
 if (gateway.port === gateway.adminPort) fail(new StackError(`ADMIN_PORT must differ from PORT (both are ${gateway.port}).`));
+if (webAddress.port === gateway.port || webAddress.port === gateway.adminPort) fail(new StackError(`WEB_PORT must differ from PORT and ADMIN_PORT (${webAddress.port}).`));
 
 const width = Math.max(...services.map((service) => service.name.length), 'gateway'.length);
 const prefixes = new Map(
@@ -84,12 +92,15 @@ const stack = new LocalStack({
   onLine: (name, line) => console.log(`${prefixes.get(name)} │ ${formatLogLine(line)}`),
 });
 
+/** The web client's server, once listening. */
+let web;
 let stopping = false;
-/** Stops the gateway, then the services, and exits 0; `why` is printed first. */
+/** Stops the web client's server, the gateway, then the services, and exits 0; `why` is printed first. */
 async function shutdown(why) {
   if (stopping) return;
   stopping = true;
   console.log(dim(`\n${why}: stopping the gateway, then the services…`));
+  await web?.close();
   await stack.stop();
   process.exit(0);
 }
@@ -104,9 +115,12 @@ setInterval(() => {
 }, PARENT_CHECK_MS).unref();
 
 try {
+  // First, so that a taken WEB_PORT stops the start before any process runs.
+  web = await startWebServer({ ...webAddress, graphqlUrl: stack.urls.graphql });
   await stack.start();
 } catch (error) {
   if (stopping) await new Promise(() => {}); // shutdown() exits once everything has stopped
+  await web?.close();
   fail(error);
 }
 
@@ -114,12 +128,14 @@ const demo = await loadDemoLogin();
 const rows = [
   ...services.map((service) => [service.name, service.address, service.envVar]),
   ['gateway', stack.urls.base, 'HOST, PORT'],
+  ['web client', web.url, 'WEB_HOST, WEB_PORT'],
   ['operations', stack.urls.admin, 'ADMIN_HOST, ADMIN_PORT'],
 ];
 const columns = [0, 1].map((i) => Math.max(...rows.map((row) => row[i].length)));
 console.log(`\n${bold('Pinstack is running')}\n`);
 for (const [name, where, variable] of rows) console.log(`  ${name.padEnd(columns[0])}  ${where.padEnd(columns[1])}  ${dim(variable)}`);
 console.log(`
+  ${bold('App')}       ${web.url}  ${dim('(the web client; `npm run web` serves it from source with Vite instead)')}
   ${bold('GraphQL')}   ${stack.urls.graphql}
   ${bold('Health')}    ${stack.urls.healthz}  ${stack.urls.readyz}
   ${bold('Metrics')}   ${stack.urls.metrics}  ${dim('(operational listener: not on the GraphQL port)')}`);
@@ -136,6 +152,7 @@ if (!stopping) {
   stopping = true;
   const how = failure.signal ? `was killed by ${failure.signal}` : `exited with code ${failure.code}`;
   console.error(red(`\n✖ ${failure.name} ${how} unexpectedly; stopping the rest.`));
+  await web.close();
   await stack.stop();
   process.exit(1);
 }

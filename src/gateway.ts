@@ -9,7 +9,6 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
-import cors from 'cors';
 import express from 'express';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -37,6 +36,7 @@ import { jsonErrors } from './http/error-response.js';
 import { requestErrorStatusPlugin } from './http/status-codes.js';
 import { refuseUnacceptable } from './http/not-acceptable.js';
 import { explorerOffPage } from './http/explorer-off.js';
+import { corsForOrigins } from './http/cors.js';
 import { noStoreForCredentials, securityHeaders, singleAuthorization } from './http/security-headers.js';
 import { readiness, sharedStateChecks, type ReadinessReport } from './http/readiness.js';
 import { DRAINING, operationalApp } from './http/admin.js';
@@ -208,7 +208,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   app.use(
     '/graphql',
     graphqlOperationSpan('/graphql'),
-    cors(config.corsOrigins === '*' ? {} : { origin: config.corsOrigins }),
+    corsForOrigins(config.corsOrigins),
     // A browser opening /graphql in production learns the explorer is off, not about CSRF headers.
     ...(config.production ? [explorerOffPage] : []),
     singleAuthorization,

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { buildIfNeeded, freePort, ROOT } from '../../scripts/stack.mjs';
+import { buildWebIfNeeded } from '../../scripts/web.mjs';
 
 /*
  * `npm start` (scripts/start.mjs) run for real: the six services and the
@@ -81,8 +82,8 @@ interface Launched {
 
 /** Environment of a stack on free ports, with no demo data (quick to start) and nothing sent anywhere. */
 async function stackEnv(): Promise<NodeJS.ProcessEnv> {
-  const ports = await Promise.all(Array.from({ length: 9 }, () => freePort()));
-  const [users, auth, posts, relations, notifications, recommendations, port, adminPort, jwks] = ports;
+  const ports = await Promise.all(Array.from({ length: 10 }, () => freePort()));
+  const [users, auth, posts, relations, notifications, recommendations, port, adminPort, jwks, webPort] = ports;
   const { NODE_TEST_CONTEXT: _context, ...inherited } = process.env;
   return {
     ...inherited,
@@ -94,6 +95,7 @@ async function stackEnv(): Promise<NodeJS.ProcessEnv> {
     RECOMMENDATIONS_SERVICE_ADDR: `127.0.0.1:${recommendations}`,
     PORT: String(port),
     ADMIN_PORT: String(adminPort),
+    WEB_PORT: String(webPort),
     JWKS_LISTEN_ADDR: `127.0.0.1:${jwks}`,
     SEED: 'none',
     REDIS_URL: '',
@@ -136,7 +138,10 @@ describe('the local launcher (npm start)', () => {
 
   before(() => {
     // Once, up front: the launcher would otherwise build in each test.
-    if (!notLinux) buildIfNeeded({ outputFd: 2 });
+    if (!notLinux) {
+      buildIfNeeded({ outputFd: 2 });
+      buildWebIfNeeded({ outputFd: 2 });
+    }
   });
 
   after(() => {
@@ -157,8 +162,15 @@ describe('the local launcher (npm start)', () => {
   }
 
   it('SIGKILL of the launcher: its children stop themselves', { skip: notLinux, timeout: 120_000 }, async () => {
-    const { child, tree } = await launch(process.execPath, ['scripts/start.mjs']);
+    const { child, tree, output } = await launch(process.execPath, ['scripts/start.mjs']);
     started.push(...tree);
+    // The web client is served on its own origin, pointed at this gateway.
+    const app = /App\s+(http:\/\/\S+)/.exec(output())?.[1];
+    const gatewayUrl = /GraphQL\s+(http:\/\/\S+)/.exec(output())?.[1];
+    assert.ok(app && gatewayUrl, output());
+    const page = await fetch(`${app}/users/usr_1`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), new RegExp(`<meta name="pinstack-graphql-url" content="${gatewayUrl}"`));
     child.kill('SIGKILL');
     assert.deepEqual((await survivors(tree)).map((info) => info.command), []);
   });
