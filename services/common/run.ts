@@ -6,6 +6,8 @@ import { seedConfigFromEnv } from './seed/config.js';
 import { startServer } from './server.js';
 import { shutdownTelemetry } from '../../platform/telemetry.js';
 import type { ServiceEnvironment, ServiceSetup } from './setup.js';
+import { Registry } from 'prom-client';
+import { createEventBus, eventBusSettingsFromEnv, EventMetrics, type EventBus } from '../../platform/events/index.js';
 
 /**
  * Runs one reference service as a process: builds it from the environment
@@ -21,16 +23,20 @@ export async function runService(
   const logger = createLogger(name);
   let built: ServiceSetup;
   let serviceSecret: string;
+  const registry = new Registry();
+  let events: EventBus | undefined;
   try {
-    built = await setup({ seed: seedConfigFromEnv(process.env), env: process.env, logger, address: (other) => serviceAddress(other) });
+    events = createEventBus(eventBusSettingsFromEnv(process.env), { name: `pinstack-${name}`, logger, metrics: new EventMetrics(registry) });
+    built = await setup({ seed: seedConfigFromEnv(process.env), env: process.env, logger, address: (other) => serviceAddress(other), events, registry });
     serviceSecret = serviceIdentityFromEnv(process.env).secret;
   } catch (error) {
     // A refused setting (the development secret or the demo seed in production): say why and stop.
     logger.fatal({ err: error }, `${name} service refusing to start: ${(error as Error).message}`);
+    await events?.close();
     process.exit(1);
   }
   const address = process.env.LISTEN_ADDR?.trim() || serviceAddress(name);
-  const metrics = await startServiceMetrics(name, logger);
+  const metrics = await startServiceMetrics(name, logger, process.env, registry);
   const services = metrics ? metrics.observe(built.services) : built.services;
   // Always with the secret: a service run as a process refuses every call that does not carry it.
   const server = await startServer({ name, address, services, logger, serviceSecret });
@@ -42,7 +48,9 @@ export async function runService(
     stopping = true;
     logger.info({ signal }, `${name} service shutting down`);
     await server.shutdown(Number(process.env.SHUTDOWN_GRACE_MS ?? 10_000));
+    // The service stops its consumers and publishes what its outbox still holds, then the bus closes.
     await built.close?.();
+    await events.close();
     await metrics?.close();
     await shutdownTelemetry();
     process.exit(0);
