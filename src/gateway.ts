@@ -87,7 +87,8 @@ export interface StartGatewayOptions {
   sampleLoad?: SampleLoad;
   /**
    * The domain event bus, when the caller owns it (a test stack sharing one);
-   * by default the gateway makes its own from `config.events` and closes it on stop.
+   * by default the gateway makes its own from `config.events` (only with a
+   * profile cache, the one thing it watches events for) and closes it on stop.
    */
   events?: EventBus;
 }
@@ -212,9 +213,11 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const contextDependencies: RequestContextDependencies = { config, clients, policies, shared, profiles, demand, metrics, viewerOf, logger };
   // Writes made elsewhere (another replica, another client of the services) reach the cache as events;
   // this replica's own writes still drop what they change synchronously, before they answer.
-  const events = options.events ?? createEventBus(config.events, { name: 'pinstack-gateway', logger, metrics: new EventMetrics(metrics.registry) });
+  // Without a profile cache there is nothing to drop, and no bus to connect to.
+  const ownEvents = !options.events && config.profileCacheTtlSeconds > 0;
+  const events = ownEvents ? createEventBus(config.events, { name: 'pinstack-gateway', logger, metrics: new EventMetrics(metrics.registry) }) : options.events;
   const profileWatch: EventSubscription | null =
-    config.profileCacheTtlSeconds > 0 ? await watchProfileChanges(events, profiles, config.profileCacheTtlSeconds * 1000, options.now) : null;
+    events && config.profileCacheTtlSeconds > 0 ? await watchProfileChanges(events, profiles, config.profileCacheTtlSeconds * 1000, options.now) : null;
 
   app.use(
     '/graphql',
@@ -248,7 +251,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     await closeHttp(httpServer);
     await closeHttp(adminServer);
     await profileWatch?.stop();
-    if (!options.events) await events.close();
+    if (ownEvents) await events?.close();
     closeServiceClients(clients);
     await shared.close();
     overload.stop();

@@ -17,13 +17,17 @@ export interface ServiceEnvironment {
   logger: Logger;
   /** The address of another service. */
   address(name: ServiceName): string;
-  /**
-   * The domain event bus: JetStream at `NATS_URL`, else in process. Owned by
-   * whoever built the environment (it is closed after the service).
-   */
-  events: EventBus;
   /** Where the service registers metrics of its own (served on `METRICS_ADDR` when set). */
   registry: Registry;
+}
+
+/** What a service that publishes or consumes domain events needs: a bus besides. */
+export interface EventServiceEnvironment extends ServiceEnvironment {
+  /**
+   * The domain event bus: JetStream at `NATS_URL`, else the launcher's or one
+   * in process. Owned by whoever built the environment (it is closed after the service).
+   */
+  events: EventBus;
 }
 
 /** A built service, ready to be served. */

@@ -1,4 +1,4 @@
-import type { ServiceEnvironment, ServiceSetup } from '../common/setup.js';
+import type { EventServiceEnvironment, ServiceSetup } from '../common/setup.js';
 import { consumeNotificationEvents } from './events.js';
 import { MemoryNotificationRepository } from './memory-repository.js';
 import { seedNotifications } from './seed.js';
@@ -8,7 +8,7 @@ import { createNotificationsService } from './service.js';
  * The notifications service, seeded in memory with the demo accounts' recent
  * activity, building new notifications from the follow and like events.
  */
-export async function setupNotificationsService({ seed, logger, events, env }: ServiceEnvironment): Promise<ServiceSetup> {
+export async function setupNotificationsService({ seed, logger, events, env }: EventServiceEnvironment): Promise<ServiceSetup> {
   const notifications = seedNotifications(seed);
   const repository = new MemoryNotificationRepository(notifications);
   logger.info({ notifications: notifications.length }, 'seeded notifications');

@@ -1,6 +1,6 @@
 import { MemoryOutbox } from '../common/events/outbox.js';
 import { OutboxRelay } from '../common/events/relay.js';
-import type { ServiceEnvironment, ServiceSetup } from '../common/setup.js';
+import type { EventServiceEnvironment, ServiceSetup } from '../common/setup.js';
 import { MemoryRelationsRepository } from './memory-repository.js';
 import { seedFollows } from './seed.js';
 import { createRelationsService } from './service.js';
@@ -9,7 +9,7 @@ import { createRelationsService } from './service.js';
  * The relations service, seeded in memory. Follows and unfollows publish
  * `user.followed` and `user.unfollowed` through its outbox.
  */
-export function setupRelationsService({ seed, logger, events, registry }: ServiceEnvironment): ServiceSetup {
+export function setupRelationsService({ seed, logger, events, registry }: EventServiceEnvironment): ServiceSetup {
   const follows = seedFollows(seed);
   const outbox = new MemoryOutbox();
   const repository = new MemoryRelationsRepository(follows, { outbox });

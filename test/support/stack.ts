@@ -3,7 +3,7 @@ import { createLogger } from '../../services/common/logger.js';
 import { DEFAULT_SEED, type SeedConfig } from '../../services/common/seed/config.js';
 import type { ServerUnaryCall } from '@grpc/grpc-js';
 import { startServer, type RunningServer, type ServiceBinding, type UnaryHandler } from '../../services/common/server.js';
-import type { ServiceEnvironment, ServiceSetup } from '../../services/common/setup.js';
+import type { EventServiceEnvironment, ServiceSetup } from '../../services/common/setup.js';
 import { setupAuthService, type AuthServiceSetup } from '../../services/auth/setup.js';
 import type { SigningKeys } from '../../services/auth/signing-keys.js';
 import { serviceIdentityFromEnv } from '../../platform/identity.js';
@@ -42,7 +42,7 @@ export const TEST_SEED: SeedConfig = {
   demoAccounts: 6,
 };
 
-const SETUPS: Record<ServiceName, (environment: ServiceEnvironment) => Promise<ServiceSetup> | ServiceSetup> = {
+const SETUPS: Record<ServiceName, (environment: EventServiceEnvironment) => Promise<ServiceSetup> | ServiceSetup> = {
   users: setupUsersService,
   auth: setupAuthService,
   posts: setupPostsService,
