@@ -11,6 +11,9 @@
  *    `/readyz` and `/metrics` on ADMIN_HOST:ADMIN_PORT (default 127.0.0.1:9464),
  *    and waits until `/healthz` answers, then prints where everything listens.
  *
+ * Without NATS_URL, this process holds the stack's domain event bus, in
+ * memory, and the children reach it over their IPC channels (EVENTS_BUS=launcher).
+ *
  * Every line a child logs is shown prefixed with its name. Ctrl-C, SIGTERM or
  * SIGHUP stops the gateway, then the services, and exits 0; so does the end of
  * the process that started this one (`npm start` runs it under `sh -c`, which
@@ -76,13 +79,19 @@ if (gateway.port === gateway.adminPort) fail(new StackError(`ADMIN_PORT must dif
 
 const width = Math.max(...services.map((service) => service.name.length), 'gateway'.length);
 const prefixes = new Map(
-  [...services.map((service) => service.name), 'gateway'].map((name, i) => [name, paint(NAME_COLORS[i % NAME_COLORS.length])(name.padEnd(width))]),
+  [...services.map((service) => service.name), 'gateway', 'events'].map((name, i) => [name, paint(NAME_COLORS[i % NAME_COLORS.length])(name.padEnd(width))]),
 );
 const stack = new LocalStack({
   services,
   gateway,
   onLine: (name, line) => console.log(`${prefixes.get(name)} │ ${formatLogLine(line)}`),
 });
+
+if (stack.eventBus === 'launcher') {
+  console.log(
+    `${prefixes.get('events')} │ events: an in-process bus held by this launcher (NATS_URL is unset), shared by the services and the gateway; in memory, lost when it stops`,
+  );
+}
 
 let stopping = false;
 /** Stops the gateway, then the services, and exits 0; `why` is printed first. */
@@ -115,6 +124,7 @@ const rows = [
   ...services.map((service) => [service.name, service.address, service.envVar]),
   ['gateway', stack.urls.base, 'HOST, PORT'],
   ['operations', stack.urls.admin, 'ADMIN_HOST, ADMIN_PORT'],
+  ['events', stack.eventBus === 'launcher' ? 'in this launcher, in memory' : 'NATS JetStream', 'NATS_URL'],
 ];
 const columns = [0, 1].map((i) => Math.max(...rows.map((row) => row[i].length)));
 console.log(`\n${bold('Pinstack is running')}\n`);

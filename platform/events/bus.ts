@@ -70,11 +70,12 @@ export interface EventSubscription {
 
 /**
  * Domain events between processes: published once stored, consumed at least
- * once. Two implementations keep this contract (test/events/bus-contract.ts
- * holds both to it): JetStream (`NATS_URL`) and the in-process bus.
+ * once. Three implementations keep this contract (test/events/bus-contract.ts
+ * holds each to it): JetStream (`NATS_URL`), the in-process bus, and the
+ * launcher's in-process bus reached over IPC (`npm start` without `NATS_URL`).
  */
 export interface EventBus {
-  readonly kind: 'jetstream' | 'in-process';
+  readonly kind: 'jetstream' | 'in-process' | 'launcher';
   readonly topology: EventTopology;
   /**
    * Stores `event` on the bus. Resolves once stored (JetStream's PubAck);

@@ -10,13 +10,13 @@ import {
   type TraceCarrier,
   type WatchOptions,
 } from './bus.js';
-import { handleDelivery, typeLabel, type EventLogger } from './delivery.js';
+import { handleDelivery, typeLabel, type DeliveryOutcome, type EventLogger } from './delivery.js';
 import { EventMetrics } from './metrics.js';
 import { eventTopology, type EventTopology } from './topology.js';
 import { withPublishSpan } from './tracing.js';
 
 /** A message the broker holds. */
-interface Stored {
+export interface StoredMessage {
   readonly sequence: number;
   readonly subject: string;
   readonly data: Uint8Array;
@@ -52,13 +52,13 @@ export interface InProcessBrokerOptions {
  * What JetStream is to the services, in this process: one ordered, bounded
  * log of events, durable consumers that outlive the clients consuming them,
  * and dead letters. Every client (`client()`) is an `EventBus`; the services
- * and the gateway of one process (the test stack) share one broker. Events
- * cross no process boundary: under `npm start` without `NATS_URL` each process
- * has a broker of its own.
+ * and the gateway of one process (the test stack) share one broker. Under
+ * `npm start` without `NATS_URL` the launcher holds the broker and its
+ * children reach it over their IPC channels (`ipc-hub.ts`, `ipc-bus.ts`).
  */
 export class InProcessBroker {
   readonly topology: EventTopology;
-  readonly #log: Stored[] = [];
+  readonly #log: StoredMessage[] = [];
   readonly #maxMessages: number;
   readonly #duplicateWindowMs: number;
   readonly #now: () => number;
@@ -121,7 +121,7 @@ export class InProcessBroker {
   }
 
   /** The next delivery due for `durable`: a redelivery that is due, else the next new message; or when to look again. */
-  claim(durable: Durable): { message: Stored; attempt: number } | { retryAt: number | null } {
+  claim(durable: Durable): { message: StoredMessage; attempt: number } | { retryAt: number | null } {
     const now = this.#now();
     durable.redeliveries.sort((a, b) => a.dueAt - b.dueAt || a.sequence - b.sequence);
     const due = durable.redeliveries[0];
@@ -145,7 +145,7 @@ export class InProcessBroker {
   }
 
   /** Messages after `sequence` on any subject under `prefix` (a watch). */
-  after(sequence: number, prefix: string): readonly Stored[] {
+  after(sequence: number, prefix: string): readonly StoredMessage[] {
     return this.#log.filter((message) => message.sequence > sequence && message.subject.startsWith(prefix));
   }
 
@@ -162,7 +162,7 @@ export class InProcessBroker {
     return () => this.#listeners.delete(listener);
   }
 
-  #find(sequence: number): Stored | undefined {
+  #find(sequence: number): StoredMessage | undefined {
     return this.#log.find((message) => message.sequence === sequence);
   }
 
@@ -173,11 +173,107 @@ export class InProcessBroker {
 
 const SILENT: EventLogger = { info() {}, warn() {}, error() {} };
 
+/** How a durable consumer's loop hands out one delivery: the outcome says whether to acknowledge, retry or give up. */
+export type Deliver = (message: StoredMessage, attempt: number) => Promise<DeliveryOutcome>;
+
+export interface DurableLoopOptions {
+  /** Who consumes: named on the dead letters. */
+  consumer: string;
+  /** The durable consumer's name (`topology.durableName`). */
+  durable: string;
+  /** The one subject it consumes. */
+  subject: string;
+  deliver: Deliver;
+  /** Told how many messages wait whenever none is due (the consumer's lag). */
+  onIdle?: (pending: number) => void;
+  onError: (error: unknown) => void;
+}
+
+/**
+ * Runs a durable consumer of `broker`: one delivery at a time to `deliver`,
+ * then acknowledged, retried after the delay asked for, or sent to the dead
+ * letters. A loop abandoned while a delivery is out puts it back, as a
+ * redelivery (the consumer died before it acknowledged).
+ */
+export function startDurableLoop(broker: InProcessBroker, options: DurableLoopOptions): ConsumerLoop {
+  const durable = broker.durable(options.durable, options.subject);
+  return new ConsumerLoop(broker).run(async (loop) => {
+    for (;;) {
+      const claimed = broker.claim(durable);
+      if ('retryAt' in claimed) {
+        options.onIdle?.(broker.pending(durable));
+        if (!(await loop.wait(claimed.retryAt))) return;
+        continue;
+      }
+      const { message, attempt } = claimed;
+      loop.inFlight = () => durable.redeliveries.push({ sequence: message.sequence, attempt: attempt + 1, dueAt: 0 });
+      const outcome = await options.deliver(message, attempt);
+      // Abandoned while the delivery was out: it was put back already.
+      if (loop.abandoned) return;
+      loop.inFlight = null;
+      if (outcome.kind === 'retry') durable.redeliveries.push({ sequence: message.sequence, attempt: attempt + 1, dueAt: broker.now() + outcome.delayMs });
+      if (outcome.kind === 'dead-letter') {
+        broker.addDeadLetter({
+          consumer: options.consumer,
+          subject: message.subject,
+          data: message.data,
+          deliveries: attempt,
+          reason: outcome.reason,
+          ...(outcome.eventId ? { eventId: outcome.eventId } : {}),
+        });
+      }
+      if (loop.stopping) return;
+    }
+  }, options.onError);
+}
+
+export interface WatchLoopOptions {
+  /** Only messages stored at or after this time (ms since the epoch); by default, only those stored from now on. */
+  since?: number;
+  /** Subjects that start with this (`pinstack.events.`). */
+  prefix: string;
+  /** Told each message in order; the next waits until it resolves. */
+  onMessage: (message: StoredMessage) => Promise<void> | void;
+  onError: (error: unknown) => void;
+}
+
+/** Runs a watch of `broker`: every message under a prefix, in order, with nothing acknowledged. */
+export function startWatchLoop(broker: InProcessBroker, options: WatchLoopOptions): ConsumerLoop {
+  let sequence = broker.sequenceBefore(options.since);
+  return new ConsumerLoop(broker).run(async (loop) => {
+    for (;;) {
+      const messages = broker.after(sequence, options.prefix);
+      if (messages.length === 0) {
+        if (!(await loop.wait(null))) return;
+        continue;
+      }
+      for (const message of messages) {
+        sequence = message.sequence;
+        await options.onMessage(message);
+        if (loop.stopping) return;
+      }
+    }
+  }, options.onError);
+}
+
+/** Runs a watch of `broker`'s dead letters: those kept, oldest first, then new ones as they come. */
+export function startDeadLetterLoop(broker: InProcessBroker, handle: (letter: DeadLetter) => void, onError: (error: unknown) => void): ConsumerLoop {
+  let index = 0;
+  return new ConsumerLoop(broker).run(async (loop) => {
+    for (;;) {
+      const letters = broker.deadLettersFrom(index);
+      index += letters.length;
+      for (const letter of letters) handle(letter);
+      if (!(await loop.wait(null))) return;
+    }
+  }, onError);
+}
+
 /** A client of an `InProcessBroker`. Closing it abandons what its handlers are still doing: those deliveries come again, as after a crash. */
 class InProcessBus implements EventBus {
   readonly kind = 'in-process';
   readonly topology: EventTopology;
-  readonly #loops = new Set<Loop>();
+  readonly #loops = new Set<ConsumerLoop>();
   #closed = false;
 
   constructor(
@@ -198,84 +294,47 @@ class InProcessBus implements EventBus {
   }
 
   async consume<T extends EventType>(options: DurableConsumerOptions<T>): Promise<EventSubscription> {
-    const maxDeliver = options.maxDeliver ?? DEFAULT_MAX_DELIVER;
-    const retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+    this.#ensureOpen();
+    const policy = {
+      handle: options.handle,
+      maxDeliver: options.maxDeliver ?? DEFAULT_MAX_DELIVER,
+      retryDelaysMs: options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
+      metrics: this.metrics,
+      logger: this.logger,
+    };
     const loops = options.types.map((type) => {
       const version = EVENT_VERSIONS[type];
-      const durable = this.broker.durable(this.topology.durableName(options.consumer, type, version), this.topology.subject(type, version));
-      return this.#start(async (loop) => {
-        for (;;) {
-          const claimed = this.broker.claim(durable);
-          if ('retryAt' in claimed) {
-            this.metrics.pending.set({ consumer: options.consumer }, this.broker.pending(durable));
-            if (!(await loop.wait(claimed.retryAt))) return;
-            continue;
-          }
-          const { message, attempt } = claimed;
-          const inFlight = { sequence: message.sequence, attempt };
-          loop.inFlight = () => durable.redeliveries.push({ ...inFlight, attempt: attempt + 1, dueAt: 0 });
-          const outcome = await handleDelivery(
-            { consumer: options.consumer, subject: message.subject, data: message.data, headers: message.headers, attempt },
-            { handle: options.handle, maxDeliver, retryDelaysMs, metrics: this.metrics, logger: this.logger },
-          );
-          // Closed while the handler ran: the delivery was abandoned (and put back) already.
-          if (loop.abandoned) return;
-          loop.inFlight = null;
-          if (outcome.kind === 'retry') durable.redeliveries.push({ sequence: message.sequence, attempt: attempt + 1, dueAt: this.broker.now() + outcome.delayMs });
-          if (outcome.kind === 'dead-letter') {
-            this.broker.addDeadLetter({
-              consumer: options.consumer,
-              subject: message.subject,
-              data: message.data,
-              deliveries: attempt,
-              reason: outcome.reason,
-              ...(outcome.eventId ? { eventId: outcome.eventId } : {}),
-            });
-          }
-          if (loop.stopping) return;
-        }
-      });
+      return this.#track(
+        startDurableLoop(this.broker, {
+          consumer: options.consumer,
+          durable: this.topology.durableName(options.consumer, type, version),
+          subject: this.topology.subject(type, version),
+          deliver: (message, attempt) =>
+            handleDelivery({ consumer: options.consumer, subject: message.subject, data: message.data, headers: message.headers, attempt }, policy),
+          onIdle: (pending) => this.metrics.pending.set({ consumer: options.consumer }, pending),
+          onError: this.#onError,
+        }),
+      );
     });
     return { stop: () => Promise.all(loops.map((loop) => loop.stop())).then(() => undefined) };
   }
 
   async watch(options: WatchOptions): Promise<EventSubscription> {
-    let sequence = this.broker.sequenceBefore(options.since?.getTime());
-    const prefix = this.topology.allEvents.slice(0, -1);
-    const loop = this.#start(async (loop) => {
-      for (;;) {
-        const messages = this.broker.after(sequence, prefix);
-        if (messages.length === 0) {
-          if (!(await loop.wait(null))) return;
-          continue;
-        }
-        for (const message of messages) {
-          sequence = message.sequence;
-          try {
-            const event = decodeEvent(message.data);
-            await options.handle(event);
-            this.metrics.consumed.inc({ consumer: 'watch', type: event.type, outcome: 'ack' });
-          } catch (error) {
-            this.metrics.consumed.inc({ consumer: 'watch', type: typeLabel(message.subject), outcome: 'ignored' });
-            this.logger.warn({ subject: message.subject, err: error }, 'a watched event could not be handled');
-          }
-          if (loop.stopping) return;
-        }
-      }
-    });
+    this.#ensureOpen();
+    const loop = this.#track(
+      startWatchLoop(this.broker, {
+        since: options.since?.getTime(),
+        prefix: this.topology.allEvents.slice(0, -1),
+        onMessage: (message) => handleWatched(message, options.handle, this.metrics, this.logger),
+        onError: this.#onError,
+      }),
+    );
     return { stop: () => loop.stop() };
   }
 
   async watchDeadLetters(handle: (letter: DeadLetter) => void): Promise<EventSubscription> {
-    let index = 0;
-    const loop = this.#start(async (loop) => {
-      for (;;) {
-        const letters = this.broker.deadLettersFrom(index);
-        index += letters.length;
-        for (const letter of letters) handle(letter);
-        if (!(await loop.wait(null))) return;
-      }
-    });
+    this.#ensureOpen();
+    const loop = this.#track(startDeadLetterLoop(this.broker, handle, this.#onError));
     return { stop: () => loop.stop() };
   }
 
@@ -285,28 +344,52 @@ class InProcessBus implements EventBus {
     this.#loops.clear();
   }
 
-  #start(body: (loop: Loop) => Promise<void>): Loop {
+  readonly #onError = (error: unknown) => this.logger.error({ err: error }, 'an in-process consumer stopped');
+
+  #ensureOpen(): void {
     if (this.#closed) throw new Error('the event bus is closed');
-    const loop = new Loop(this.broker);
+  }
+
+  #track(loop: ConsumerLoop): ConsumerLoop {
     this.#loops.add(loop);
-    loop.run(body, (error) => this.logger.error({ err: error }, 'an in-process consumer stopped'));
     return loop;
   }
 }
 
-/** One consuming loop: waits for the broker, and stops gracefully (`stop`) or at once (`abandon`). */
-class Loop {
+/**
+ * How a watch handles one message, whichever bus carried it: what the handler
+ * throws (or a message that is not an event) is logged and counted, and the watch goes on.
+ */
+export async function handleWatched(
+  message: { subject: string; data: Uint8Array },
+  handle: WatchOptions['handle'],
+  metrics: EventMetrics,
+  logger: EventLogger,
+): Promise<void> {
+  try {
+    const event = decodeEvent(message.data);
+    await handle(event);
+    metrics.consumed.inc({ consumer: 'watch', type: event.type, outcome: 'ack' });
+  } catch (error) {
+    metrics.consumed.inc({ consumer: 'watch', type: typeLabel(message.subject), outcome: 'ignored' });
+    logger.warn({ subject: message.subject, err: error }, 'a watched event could not be handled');
+  }
+}
+
+/** One consuming loop on a broker: waits for it, and stops gracefully (`stop`) or at once (`abandon`). */
+export class ConsumerLoop {
   stopping = false;
   abandoned = false;
-  /** Puts the delivery in flight back for redelivery, when abandoned mid-handler. */
+  /** Puts the delivery in flight back for redelivery, when abandoned mid-delivery. */
   inFlight: (() => void) | null = null;
   #done: Promise<void> = Promise.resolve();
   #wake: (() => void) | null = null;
 
   constructor(private readonly broker: InProcessBroker) {}
 
-  run(body: (loop: Loop) => Promise<void>, onError: (error: unknown) => void): void {
+  run(body: (loop: ConsumerLoop) => Promise<void>, onError: (error: unknown) => void): this {
     this.#done = body(this).catch(onError);
+    return this;
   }
 
   /** Waits until something is stored, or until `until` (ms since the epoch); false once stopping. */
@@ -326,12 +409,14 @@ class Loop {
     return !this.stopping;
   }
 
+  /** Stops once the delivery in flight, if any, is done with. */
   async stop(): Promise<void> {
     this.stopping = true;
     this.#wake?.();
     await this.#done;
   }
 
+  /** Stops at once; the delivery in flight comes again. */
   abandon(): void {
     this.stopping = true;
     this.abandoned = true;

@@ -459,9 +459,14 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return value;
 }
 
-/** `NATS_URL` and `EVENTS_NAMESPACE`, the namespace checked here so that a bad one stops the start. */
+/** `NATS_URL`, `EVENTS_BUS` and `EVENTS_NAMESPACE`, the namespace checked here so that a bad one stops the start. */
 function eventSettings(env: NodeJS.ProcessEnv): EventBusSettings {
-  const settings = eventBusSettingsFromEnv(env);
+  let settings: EventBusSettings;
+  try {
+    settings = eventBusSettingsFromEnv(env);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
   try {
     eventTopology(settings.namespace);
   } catch (error) {
