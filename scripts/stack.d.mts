@@ -53,6 +53,12 @@ export declare class LocalStack {
   });
   /** `base` and `graphql` are on the public port; `admin` is the operational listener, and `healthz`, `readyz` and `metrics` are on it. */
   readonly urls: { base: string; graphql: string; admin: string; healthz: string; readyz: string; metrics: string };
+  /**
+   * Where the children's domain events go: `nats` (NATS_URL is set) or
+   * `launcher`, an in-process bus this process holds and its children reach
+   * over their IPC channels (EVENTS_BUS=launcher), in memory only.
+   */
+  readonly eventBus: 'nats' | 'launcher';
   /** Resolves when a child exits without having been asked to. */
   readonly failed: Promise<ChildFailure>;
   start(options?: { onReady?: (name: string, where: string) => void }): Promise<void>;

@@ -163,7 +163,8 @@ export class LocalStack {
    * @param {{ host: string, port: number, adminHost?: string, adminPort: number }} options.gateway where the gateway
    *   listens: GraphQL on `host:port`, `/healthz`, `/readyz` and `/metrics` on `adminHost:adminPort` (loopback by default)
    * @param {NodeJS.ProcessEnv} [options.env] environment of every child (default: this process's)
-   * @param {(name: string, line: string) => void} [options.onLine] each line a child writes (default: dropped)
+   * @param {(name: string, line: string) => void} [options.onLine] each line a child writes, and what the event bus
+   *   this process holds for them reports (as `events`) (default: dropped)
    */
   constructor({ services, gateway, env = process.env, onLine = () => {} }) {
     this.services = services;
@@ -191,6 +192,15 @@ export class LocalStack {
       this.env.JWKS_URL = `http://${hostForUrl(host)}:${port}/.well-known/jwks.json`;
     }
     for (const service of services) this.env[service.envVar] = service.address;
+    // Without NATS_URL the children share an in-process bus that this process
+    // holds (platform/events/ipc-hub.ts), each reaching it over its IPC
+    // channel; each child running a bus of its own would never see the others' events.
+    /** `launcher` when this process holds the children's event bus, `nats` when they use NATS_URL. */
+    this.eventBus = this.env.NATS_URL?.trim() ? 'nats' : 'launcher';
+    if (this.eventBus === 'launcher') this.env.EVENTS_BUS = 'launcher';
+    else delete this.env.EVENTS_BUS;
+    /** The bus held for the children, made by `start()` from the build. */
+    this.hub = null;
     /** @type {Map<string, { process: import('node:child_process').ChildProcess, tail: string[], exited: Promise<void> }>} */
     this.children = new Map();
     /** The gateway's own Node flags, read from GATEWAY_MAX_HEAP_MB by `start()` so that a bad value fails before anything runs. */
@@ -232,6 +242,11 @@ export class LocalStack {
       if (conflicts.length > 0) throw new StackError(conflicts.join('\n  '));
       const missing = this.services.map((service) => `dist/services/${service.name}/main.js`).filter((file) => !existsSync(join(ROOT, file)));
       if (missing.length > 0) throw new StackError(`Not built: ${missing.join(', ')}.`);
+      if (this.eventBus === 'launcher' && !this.hub) {
+        const { EventBusHub } = await importBuilt('platform/events/ipc-hub.js');
+        const log = (level) => (fields, message) => this.onLine('events', `${level} ${message} ${JSON.stringify(fields, errorFields)}`);
+        this.hub = new EventBusHub({ namespace: this.env.EVENTS_NAMESPACE?.trim() || undefined, logger: { info: log('INFO'), warn: log('WARN'), error: log('ERROR') } });
+      }
 
       await Promise.all(
         this.services.map(async (service) => {
@@ -293,12 +308,14 @@ export class LocalStack {
     const child = spawn(process.execPath, [...nodeOptions, '--import', EXIT_WITH_LAUNCHER, '--import', `./${instrumentation}`, entry], {
       cwd: ROOT,
       env: metricsAddress ? { ...this.env, METRICS_ADDR: metricsAddress } : this.env,
-      // The IPC channel carries no messages: its closing tells the child that this process is gone.
+      // The IPC channel's closing tells the child that this process is gone; it carries the events without NATS_URL.
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       detached: true,
     });
     // Nor does it keep this process alive.
     child.channel?.unref();
+    // Without NATS_URL the channel carries the events of the stack (and closes with the child).
+    this.hub?.serveChild(child);
     const tail = [];
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
@@ -330,6 +347,11 @@ export class LocalStack {
       await delay(100);
     }
   }
+}
+
+/** For JSON.stringify: an error as its message and code, which JSON would otherwise drop. */
+function errorFields(_key, value) {
+  return value instanceof Error ? { message: value.message, code: value.code } : value;
 }
 
 /**

@@ -15,6 +15,9 @@
  *    127.0.0.1:5173), an origin of its own that calls the gateway, then prints
  *    where everything listens.
  *
+ * Without NATS_URL, this process holds the stack's domain event bus, in
+ * memory, and the children reach it over their IPC channels (EVENTS_BUS=launcher).
+ *
  * Every line a child logs is shown prefixed with its name. Ctrl-C, SIGTERM or
  * SIGHUP stops the gateway, then the services, and exits 0; so does the end of
  * the process that started this one (`npm start` runs it under `sh -c`, which
@@ -84,7 +87,7 @@ if (webAddress.port === gateway.port || webAddress.port === gateway.adminPort) f
 
 const width = Math.max(...services.map((service) => service.name.length), 'gateway'.length);
 const prefixes = new Map(
-  [...services.map((service) => service.name), 'gateway'].map((name, i) => [name, paint(NAME_COLORS[i % NAME_COLORS.length])(name.padEnd(width))]),
+  [...services.map((service) => service.name), 'gateway', 'events'].map((name, i) => [name, paint(NAME_COLORS[i % NAME_COLORS.length])(name.padEnd(width))]),
 );
 const stack = new LocalStack({
   services,
@@ -94,6 +97,13 @@ const stack = new LocalStack({
 
 /** The web client's server, once listening. */
 let web;
+
+if (stack.eventBus === 'launcher') {
+  console.log(
+    `${prefixes.get('events')} │ events: an in-process bus held by this launcher (NATS_URL is unset), shared by the services and the gateway; in memory, lost when it stops`,
+  );
+}
+
 let stopping = false;
 /** Stops the web client's server, the gateway, then the services, and exits 0; `why` is printed first. */
 async function shutdown(why) {
@@ -130,6 +140,7 @@ const rows = [
   ['gateway', stack.urls.base, 'HOST, PORT'],
   ['web client', web.url, 'WEB_HOST, WEB_PORT'],
   ['operations', stack.urls.admin, 'ADMIN_HOST, ADMIN_PORT'],
+  ['events', stack.eventBus === 'launcher' ? 'in this launcher, in memory' : 'NATS JetStream', 'NATS_URL'],
 ];
 const columns = [0, 1].map((i) => Math.max(...rows.map((row) => row[i].length)));
 console.log(`\n${bold('Pinstack is running')}\n`);

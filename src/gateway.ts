@@ -47,7 +47,8 @@ import { createOverloadProtection, type SampleLoad } from './overload/index.js';
 import { secretDocumentsNotPersisted } from './persisted-queries/secret-documents.js';
 import { loadTrustedDocuments, requireTrustedDocuments } from './persisted-queries/trusted-documents.js';
 import { createRequestContext, type RequestContextDependencies } from './request-context.js';
-import { ProfileCache } from './sources/profiles/index.js';
+import { ProfileCache, watchProfileChanges } from './sources/profiles/index.js';
+import { createEventBus, EventMetrics, type EventBus, type EventSubscription } from '../platform/events/index.js';
 import { callsPlugin } from './telemetry/calls-plugin.js';
 
 /** A running gateway. */
@@ -84,6 +85,12 @@ export interface StartGatewayOptions {
   tokenClock?: () => number;
   /** Where the load shedder reads the event loop delay and heap use; by default sampled from this process. */
   sampleLoad?: SampleLoad;
+  /**
+   * The domain event bus, when the caller owns it (a test stack sharing one);
+   * by default the gateway makes its own from `config.events` (only with a
+   * profile cache, the one thing it watches events for) and closes it on stop.
+   */
+  events?: EventBus;
 }
 
 /**
@@ -204,6 +211,13 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   // One profile cache per gateway (its single flights are shared by every request), over the shared store.
   const profiles = new ProfileCache({ store: shared.profileStore, ttlMs: config.profileCacheTtlSeconds * 1000, metrics: shared.metrics, logger });
   const contextDependencies: RequestContextDependencies = { config, clients, policies, shared, profiles, demand, metrics, viewerOf, logger };
+  // Writes made elsewhere (another replica, another client of the services) reach the cache as events;
+  // this replica's own writes still drop what they change synchronously, before they answer.
+  // Without a profile cache there is nothing to drop, and no bus to connect to.
+  const ownEvents = !options.events && config.profileCacheTtlSeconds > 0;
+  const events = ownEvents ? createEventBus(config.events, { name: 'pinstack-gateway', logger, metrics: new EventMetrics(metrics.registry) }) : options.events;
+  const profileWatch: EventSubscription | null =
+    events && config.profileCacheTtlSeconds > 0 ? await watchProfileChanges(events, profiles, config.profileCacheTtlSeconds * 1000, options.now) : null;
 
   app.use(
     '/graphql',
@@ -236,6 +250,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const release = async () => {
     await closeHttp(httpServer);
     await closeHttp(adminServer);
+    await profileWatch?.stop();
+    if (ownEvents) await events?.close();
     closeServiceClients(clients);
     await shared.close();
     overload.stop();

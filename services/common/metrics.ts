@@ -22,14 +22,19 @@ export interface ServiceMetrics {
 /**
  * Serves a service's metrics on `METRICS_ADDR` (`host:port`, for Prometheus to
  * scrape `/metrics`): `grpc_server_handled_total{method,code}`,
- * `grpc_server_handling_seconds{method}` and the default process metrics.
+ * `grpc_server_handling_seconds{method}`, the default process metrics, and
+ * whatever the service registered on `registry` (its events).
  * Returns null when `METRICS_ADDR` is unset: a service on a developer's
  * machine needs no second port.
  */
-export async function startServiceMetrics(service: string, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<ServiceMetrics | null> {
+export async function startServiceMetrics(
+  service: string,
+  logger: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+  registry: Registry = new Registry(),
+): Promise<ServiceMetrics | null> {
   const address = env.METRICS_ADDR?.trim();
   if (!address) return null;
-  const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
   const handled = new Counter({

@@ -1,4 +1,4 @@
 import { runService } from '../common/run.js';
 import { setupNotificationsService } from './setup.js';
 
-await runService('notifications', setupNotificationsService);
+await runService('notifications', setupNotificationsService, { events: true });

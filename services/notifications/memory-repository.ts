@@ -1,5 +1,6 @@
 import { newId } from '../common/ids.js';
 import type {
+  CreatedNotification,
   ListNotificationsQuery,
   NewNotification,
   NotificationRecord,
@@ -21,6 +22,8 @@ interface Inbox {
 export class MemoryNotificationRepository implements NotificationRepository {
   readonly #byId = new Map<string, NotificationRecord>();
   readonly #inboxes = new Map<string, Inbox>();
+  /** The notification made from each event, by event id: one per event, however often it is delivered. */
+  readonly #bySourceEvent = new Map<string, NotificationRecord>();
   #lastSequence = 0;
 
   /** Starts with `initial`, stored in the order given. */
@@ -28,8 +31,13 @@ export class MemoryNotificationRepository implements NotificationRepository {
     for (const notification of initial) this.#store(notification);
   }
 
-  async create(notification: NewNotification): Promise<NotificationRecord> {
-    return this.#store(notification);
+  async create(notification: NewNotification, sourceEventId: string): Promise<CreatedNotification> {
+    const earlier = this.#bySourceEvent.get(sourceEventId);
+    // The record may have been marked read since: answer with its current state.
+    if (earlier) return { notification: this.#byId.get(earlier.id) ?? earlier, created: false };
+    const record = this.#store(notification);
+    this.#bySourceEvent.set(sourceEventId, record);
+    return { notification: record, created: true };
   }
 
   async list({ recipientId, beforeSequence, limit, unreadOnly }: ListNotificationsQuery): Promise<NotificationRecord[]> {

@@ -36,8 +36,21 @@ export interface ListNotificationsQuery {
   unreadOnly: boolean;
 }
 
+/** The outcome of `create`: the notification, and whether this call stored it. */
+export interface CreatedNotification {
+  readonly notification: NotificationRecord;
+  readonly created: boolean;
+}
+
 export interface NotificationRepository {
-  create(notification: NewNotification): Promise<NotificationRecord>;
+  /**
+   * Stores `notification`, made from the event `sourceEventId`, unless one was
+   * stored from that event already: then stores nothing and returns that one
+   * (`created: false`). Events are delivered at least once; this is what makes
+   * a redelivery harmless. The check and the insert are one step (in a
+   * database, a unique index on the event id).
+   */
+  create(notification: NewNotification, sourceEventId: string): Promise<CreatedNotification>;
   /** Up to `limit` of the recipient's notifications, newest first. */
   list(query: ListNotificationsQuery): Promise<NotificationRecord[]>;
   /** How many of the recipient's notifications are unread, in all. */

@@ -1,8 +1,4 @@
-import {
-  NotificationKind,
-  NotificationsServiceService,
-  type Notification,
-} from '../../generated/proto/pinstack/notifications/v1/notifications.js';
+import { NotificationsServiceService, type Notification } from '../../generated/proto/pinstack/notifications/v1/notifications.js';
 import { invalidArgument } from '../common/errors.js';
 import { requireActor } from '../common/caller.js';
 import { decodeCursor, encodeCursor, pageSize } from '../common/pagination.js';
@@ -12,37 +8,15 @@ import { checkNotificationIds, requireId } from './validation.js';
 
 export interface NotificationsServiceDeps {
   repository: NotificationRepository;
-  /** The clock that stamps new notifications, in epoch milliseconds. */
-  now?: () => number;
 }
 
 /**
  * The notifications service: each recipient's notifications, newest first,
- * with an unread count that covers all of them, not just the page.
+ * with an unread count that covers all of them, not just the page. They are
+ * created from domain events (`events.ts`), never by an RPC.
  */
-export function createNotificationsService({ repository, now = Date.now }: NotificationsServiceDeps): ServiceBinding {
+export function createNotificationsService({ repository }: NotificationsServiceDeps): ServiceBinding {
   return bindService(NotificationsServiceService, {
-    async createNotification(request) {
-      const { kind } = request;
-      const recipientId = requireId(request.recipientId, 'recipient_id');
-      const actorId = requireId(request.actorId, 'actor_id');
-      let postId = request.postId;
-      switch (kind) {
-        case NotificationKind.NOTIFICATION_KIND_LIKE:
-          postId = requireId(postId, 'post_id');
-          break;
-        case NotificationKind.NOTIFICATION_KIND_FOLLOW:
-          // A follow concerns no post; a post id here means the caller mixed up kinds.
-          if (postId !== '') throw invalidArgument('post_id', 'post_id must be empty for FOLLOW notifications');
-          break;
-        default:
-          // UNSPECIFIED (the proto3 default, so "not set") and values this build does not know.
-          throw invalidArgument('kind', 'kind must be FOLLOW or LIKE');
-      }
-      const notification = await repository.create({ recipientId, kind, actorId, postId, read: false, createdAt: now() });
-      return { notification: toNotification(notification) };
-    },
-
     async listNotifications(request, call) {
       const { pageSize: requested, pageToken, unreadOnly } = request;
       const recipientId = requireId(request.recipientId, 'recipient_id');

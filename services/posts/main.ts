@@ -1,4 +1,4 @@
 import { runService } from '../common/run.js';
 import { setupPostsService } from './setup.js';
 
-await runService('posts', setupPostsService);
+await runService('posts', setupPostsService, { events: true });

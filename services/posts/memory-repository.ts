@@ -1,3 +1,4 @@
+import { MemoryOutbox, type EventsOf, type Outbox } from '../common/events/outbox.js';
 import { DEFAULT_IDEMPOTENCY_KEY_TTL_MS, ExpiringKeys } from '../common/idempotency.js';
 import { newId } from '../common/ids.js';
 import { indexAfter, mergeNewestFirst } from './merge.js';
@@ -20,6 +21,8 @@ export interface MemoryPostRepositoryOptions {
   idempotencyKeyTtlMs?: number;
   /** The clock keys are aged by (ms since the epoch). */
   now?: () => number;
+  /** Where writes record their events; one of its own by default. */
+  outbox?: Outbox;
 }
 
 /**
@@ -37,8 +40,12 @@ export class MemoryPostRepository implements PostRepository {
    */
   readonly #byIdempotencyKey: ExpiringKeys<PostRecord>;
   readonly #now: () => number;
+  readonly #outbox: Outbox;
 
+  // Each write checks, changes and records its events without awaiting in
+  // between: in one process that is as atomic as a transaction.
   constructor(seed: PostSeed = { posts: [], likes: [] }, options: MemoryPostRepositoryOptions = {}) {
+    this.#outbox = options.outbox ?? new MemoryOutbox();
     this.#byIdempotencyKey = new ExpiringKeys(options.idempotencyKeyTtlMs ?? DEFAULT_IDEMPOTENCY_KEY_TTL_MS);
     this.#now = options.now ?? Date.now;
     for (const post of seed.posts) {
@@ -83,7 +90,8 @@ export class MemoryPostRepository implements PostRepository {
     return mergeNewestFirst(runs, limit);
   }
 
-  async create(post: NewPost, idempotencyKey?: string): Promise<CreatedPost> {
+  async create(post: NewPost, idempotencyKey?: string, events?: EventsOf<PostRecord>): Promise<CreatedPost> {
+    this.#outbox.ensureRoom();
     // Keys are the author's own: one author's key never answers with another's post.
     const keyed = idempotencyKey ? `${post.authorId}\u0000${idempotencyKey}` : undefined;
     const now = this.#now();
@@ -99,12 +107,15 @@ export class MemoryPostRepository implements PostRepository {
     const list = this.#byAuthor.get(record.authorId);
     if (list) list.splice(indexAfter(list, record), 0, record);
     else this.#byAuthor.set(record.authorId, [record]);
+    if (events) this.#outbox.add(events(record));
     return { post: record, created: true };
   }
 
-  async delete(id: string): Promise<PostRecord | undefined> {
+  async delete(id: string, events?: EventsOf<PostRecord>): Promise<PostRecord | undefined> {
+    this.#outbox.ensureRoom();
     const post = this.#posts.get(id);
     if (!post) return undefined;
+    if (events) this.#outbox.add(events(post));
     this.#posts.delete(id);
     this.#likes.delete(id);
     const list = this.#byAuthor.get(post.authorId)!;
@@ -114,7 +125,8 @@ export class MemoryPostRepository implements PostRepository {
     return post;
   }
 
-  async setLike(postId: string, userId: string, liked: boolean): Promise<LikeChange | undefined> {
+  async setLike(postId: string, userId: string, liked: boolean, events?: EventsOf<LikeChange>): Promise<LikeChange | undefined> {
+    this.#outbox.ensureRoom();
     const post = this.#posts.get(postId);
     if (!post) return undefined;
     let changed: boolean;
@@ -125,7 +137,9 @@ export class MemoryPostRepository implements PostRepository {
     } else {
       changed = this.#likes.get(postId)?.delete(userId) ?? false;
     }
-    return { post, changed, likesCount: this.#likes.get(postId)?.size ?? 0 };
+    const change: LikeChange = { post, changed, likesCount: this.#likes.get(postId)?.size ?? 0 };
+    if (changed && events) this.#outbox.add(events(change));
+    return change;
   }
 
   async likeCounts(postIds: readonly string[], viewerId: string): Promise<LikeCount[]> {

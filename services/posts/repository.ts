@@ -1,3 +1,4 @@
+import type { EventsOf } from '../common/events/outbox.js';
 import type { SeededPost } from '../common/seed/posts.js';
 
 /**
@@ -54,17 +55,19 @@ export interface PostRepository {
    * Creates `post`. With an `idempotencyKey` the author used before, and that
    * has not expired yet, creates nothing and returns the post that key created
    * (`created: false`). The check and the insert are one step, so concurrent
-   * calls with one key create one post.
+   * calls with one key create one post. The events `events` makes of a post
+   * it creates are recorded in its outbox in the same step (the same
+   * transaction, in a database); a repeat records none.
    */
-  create(post: NewPost, idempotencyKey?: string): Promise<CreatedPost>;
-  /** Removes a post with its likes; returns it, or undefined when there was none. */
-  delete(id: string): Promise<PostRecord | undefined>;
+  create(post: NewPost, idempotencyKey?: string, events?: EventsOf<PostRecord>): Promise<CreatedPost>;
+  /** Removes a post with its likes; returns it, or undefined when there was none. Records the removal's events as `create` does. */
+  delete(id: string, events?: EventsOf<PostRecord>): Promise<PostRecord | undefined>;
   /**
    * Sets (`liked`) or clears `userId`'s like of `postId` in one step, so that a
    * concurrent delete cannot leave a like on a missing post. Undefined when the
-   * post does not exist.
+   * post does not exist. Records the events of a like that changed as `create` does.
    */
-  setLike(postId: string, userId: string, liked: boolean): Promise<LikeChange | undefined>;
+  setLike(postId: string, userId: string, liked: boolean, events?: EventsOf<LikeChange>): Promise<LikeChange | undefined>;
   /** One entry per post among `postIds` that exists, in the order of `postIds`. */
   likeCounts(postIds: readonly string[], viewerId: string): Promise<LikeCount[]>;
 }

@@ -10,14 +10,12 @@ import { requireActor } from '../common/caller.js';
 import { pageSize } from '../common/pagination.js';
 import { bindService, type ServiceBinding } from '../common/server.js';
 import { positionFromToken, postCursor } from './cursors.js';
-import { silentLikeNotifier, type LikeNotifier } from './like-notifier.js';
+import { createEvent } from '../../platform/events/index.js';
 import type { PostRecord, PostRepository } from './repository.js';
 import { MAX_AUTHOR_PAGES, MAX_FEED_AUTHORS, batchIds, requireId, validateNewPost } from './validation.js';
 
 export interface PostsServiceDeps {
   repository: PostRepository;
-  /** Told about new likes by someone other than the author; by default nobody is. */
-  notifier?: LikeNotifier;
   /** The clock that stamps new posts, in epoch milliseconds. */
   now?: () => number;
 }
@@ -27,17 +25,16 @@ export interface PostsServiceDeps {
  * Every listing is newest first with the id as tie-break (see
  * `compareNewestFirst`), and every page carries one cursor per post.
  */
-export function createPostsService({ repository, notifier = silentLikeNotifier, now = Date.now }: PostsServiceDeps): ServiceBinding {
+export function createPostsService({ repository, now = Date.now }: PostsServiceDeps): ServiceBinding {
   async function setLike(rawPostId: string, rawUserId: string, liked: boolean): Promise<{ post: Post; stats: LikeStats }> {
     const postId = requireId(rawPostId, 'post_id');
     const userId = requireId(rawUserId, 'user_id');
-    const change = await repository.setLike(postId, userId, liked);
+    // Only a like that changed is news (post.liked or post.unliked): liking twice says nothing twice.
+    // Likes of one's own posts are events too; whether they notify is the notifications service's call.
+    const change = await repository.setLike(postId, userId, liked, ({ post }) => [
+      createEvent({ type: liked ? 'post.liked' : 'post.unliked', actor: userId, subject: postId, payload: { postId, authorId: post.authorId, likerId: userId } }),
+    ]);
     if (!change) throw notFound(`post ${postId} not found`);
-    // Only a like that is new tells the author: liking twice must not notify twice,
-    // and nobody needs telling that they liked their own post.
-    if (liked && change.changed && change.post.authorId !== userId) {
-      await notifier.postLiked({ recipientId: change.post.authorId, actorId: userId, postId });
-    }
     return {
       post: toPost(change.post),
       stats: { postId, likesCount: change.likesCount, likedByViewer: liked },
@@ -85,7 +82,9 @@ export function createPostsService({ repository, notifier = silentLikeNotifier, 
       requireActor(call, request.authorId, { field: 'author_id' });
       const fields = validateNewPost(request);
       const key = validateIdempotencyKey(request.idempotencyKey ?? '');
-      const { post, created } = await repository.create({ ...fields, createdAt: now() }, key);
+      const { post, created } = await repository.create({ ...fields, createdAt: now() }, key, (record) => [
+        createEvent({ type: 'post.created', actor: record.authorId, subject: record.id, payload: { postId: record.id, authorId: record.authorId }, at: new Date(record.createdAt) }),
+      ]);
       // A repeat must ask for the same post: a key reused for another one is a client bug,
       // and answering with the first post would hide that the second was never created.
       if (!created && (post.title !== fields.title || post.description !== fields.description || post.imageUrl !== fields.imageUrl)) {
@@ -107,7 +106,9 @@ export function createPostsService({ repository, notifier = silentLikeNotifier, 
         throw permissionDenied('only the author of a post or an admin may delete it');
       }
       // A concurrent delete may have won since the read: the post is gone either way.
-      const deleted = await repository.delete(id);
+      const deleted = await repository.delete(id, (record) => [
+        createEvent({ type: 'post.deleted', actor: actorId, subject: record.id, payload: { postId: record.id, authorId: record.authorId } }),
+      ]);
       if (!deleted) throw notFound(`post ${id} not found`);
       return { post: toPost(deleted) };
     },

@@ -1,4 +1,4 @@
 import { runService } from '../common/run.js';
 import { setupRelationsService } from './setup.js';
 
-await runService('relations', setupRelationsService);
+await runService('relations', setupRelationsService, { events: true });

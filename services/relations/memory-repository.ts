@@ -1,3 +1,4 @@
+import { MemoryOutbox, type EventsOf, type Outbox } from '../common/events/outbox.js';
 import { FollowList } from './follow-list.js';
 import type {
   Follow,
@@ -19,21 +20,33 @@ export class MemoryRelationsRepository implements RelationsRepository {
   readonly #followers = new Map<string, FollowList>();
   readonly #following = new Map<string, FollowList>();
   #lastSequence = 0;
+  readonly #outbox: Outbox;
 
-  /** Starts with `initial`, stored oldest first so sequences follow time; a repeated follow is kept once. */
-  constructor(initial: readonly NewFollow[] = []) {
+  /**
+   * Starts with `initial`, stored oldest first so sequences follow time; a
+   * repeated follow is kept once. Writes record their events in `outbox`.
+   */
+  constructor(initial: readonly NewFollow[] = [], { outbox = new MemoryOutbox() }: { outbox?: Outbox } = {}) {
+    this.#outbox = outbox;
     const byTime = [...initial].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
     for (const { followerId, followeeId, createdAt } of byTime) this.#add(followerId, followeeId, createdAt);
   }
 
-  async follow(followerId: string, followeeId: string, at: Date): Promise<boolean> {
-    return this.#add(followerId, followeeId, at);
+  // Each write checks, changes and records its events without awaiting in
+  // between: in one process that is as atomic as a transaction.
+  async follow(followerId: string, followeeId: string, at: Date, events?: EventsOf<true>): Promise<boolean> {
+    this.#outbox.ensureRoom();
+    const created = this.#add(followerId, followeeId, at);
+    if (created && events) this.#outbox.add(events(true));
+    return created;
   }
 
-  async unfollow(followerId: string, followeeId: string): Promise<boolean> {
+  async unfollow(followerId: string, followeeId: string, events?: EventsOf<true>): Promise<boolean> {
+    this.#outbox.ensureRoom();
     const edges = this.#edges.get(followerId);
     const follow = edges?.get(followeeId);
     if (!edges || !follow) return false;
+    if (events) this.#outbox.add(events(true));
     edges.delete(followeeId);
     if (edges.size === 0) this.#edges.delete(followerId);
     removeFrom(this.#following, followerId, follow.sequence);

@@ -1,3 +1,4 @@
+import type { EventsOf } from '../common/events/outbox.js';
 /** One user following another. */
 export interface Follow {
   readonly followerId: string;
@@ -38,10 +39,14 @@ export interface FollowPage {
  * that is the users service's concern, checked by the gateway.
  */
 export interface RelationsRepository {
-  /** Stores the follow; false, changing nothing, when it already existed. */
-  follow(followerId: string, followeeId: string, at: Date): Promise<boolean>;
-  /** Removes the follow; false when there was none. */
-  unfollow(followerId: string, followeeId: string): Promise<boolean>;
+  /**
+   * Stores the follow; false, changing nothing, when it already existed. The
+   * events `events` makes of a new follow are recorded in its outbox in the
+   * same step (the same transaction, in a database).
+   */
+  follow(followerId: string, followeeId: string, at: Date, events?: EventsOf<true>): Promise<boolean>;
+  /** Removes the follow; false when there was none. Records the events of a removal as `follow` does. */
+  unfollow(followerId: string, followeeId: string, events?: EventsOf<true>): Promise<boolean>;
   /** Counts for each of `userIds`, in order; zeros for a user with no follows. */
   countMany(userIds: readonly string[]): Promise<FollowCounts[]>;
   /** For each of `followeeIds`, in order, whether `followerId` follows it. */

@@ -5,17 +5,15 @@ import {
 } from '../../generated/proto/pinstack/relations/v1/relations.js';
 import { invalidArgument } from '../common/errors.js';
 import { requireActor } from '../common/caller.js';
-import { createLogger, type Logger } from '../common/logger.js';
+import type { Logger } from '../common/logger.js';
 import { decodeCursor, encodeCursor, MAX_PAGE_SIZE, pageSize } from '../common/pagination.js';
 import { bindService, type ServiceBinding } from '../common/server.js';
-import { NO_FOLLOW_NOTIFICATIONS, type FollowNotifier } from './notifier.js';
+import { createEvent } from '../../platform/events/index.js';
 import type { Follow, FollowListQuery, FollowPage, RelationsRepository } from './repository.js';
 import { MAX_FOLLOWING_PAGE_SIZE, MAX_LIST_REQUESTS, checkUserId, checkUserIds } from './validation.js';
 
 export interface RelationsServiceDeps {
   repository: RelationsRepository;
-  /** Who hears of new follows; nobody when absent. */
-  notifier?: FollowNotifier;
   /** The clock that stamps follows; tests pass a fixed one. */
   now?: () => Date;
   logger?: Logger;
@@ -24,9 +22,7 @@ export interface RelationsServiceDeps {
 /** The RelationsService handlers over `deps.repository`. */
 export function createRelationsService(deps: RelationsServiceDeps): ServiceBinding {
   const { repository } = deps;
-  const notifier = deps.notifier ?? NO_FOLLOW_NOTIFICATIONS;
   const now = deps.now ?? (() => new Date());
-  const logger = deps.logger ?? createLogger('relations');
 
   return bindService(RelationsServiceService, {
     async follow(request, call) {
@@ -34,16 +30,11 @@ export function createRelationsService(deps: RelationsServiceDeps): ServiceBindi
       const followeeId = checkUserId(request.followeeId, 'followee_id');
       requireActor(call, followerId, { field: 'follower_id' });
       if (followerId === followeeId) throw invalidArgument('followee_id', 'a user cannot follow themselves');
-      const created = await repository.follow(followerId, followeeId, now());
-      // Only a new follow is news; following again is a no-op and stays silent.
-      // The notice is awaited (within its short deadline) so that the followee
-      // sees it as soon as the follow is acknowledged, but it is best effort:
-      // a follow never fails because notifications are down.
-      if (created) {
-        await notifier.followed(followerId, followeeId).catch((err: unknown) => {
-          logger.warn({ err, followerId, followeeId }, 'follow notification not delivered');
-        });
-      }
+      const at = now();
+      // Only a new follow is news (user.followed, through the outbox); following again changes nothing and says nothing.
+      const created = await repository.follow(followerId, followeeId, at, () => [
+        createEvent({ type: 'user.followed', actor: followerId, subject: followeeId, payload: { followerId, followeeId }, at }),
+      ]);
       return { created };
     },
 
@@ -51,7 +42,10 @@ export function createRelationsService(deps: RelationsServiceDeps): ServiceBindi
       const followerId = checkUserId(request.followerId, 'follower_id');
       const followeeId = checkUserId(request.followeeId, 'followee_id');
       requireActor(call, followerId, { field: 'follower_id' });
-      return { removed: await repository.unfollow(followerId, followeeId) };
+      const removed = await repository.unfollow(followerId, followeeId, () => [
+        createEvent({ type: 'user.unfollowed', actor: followerId, subject: followeeId, payload: { followerId, followeeId }, at: now() }),
+      ]);
+      return { removed };
     },
 
     async batchGetFollowStats(request) {

@@ -1,7 +1,9 @@
+import { MemoryOutbox, type EventsOf, type Outbox } from '../common/events/outbox.js';
 import { newId } from '../common/ids.js';
 import { PrefixIndex } from './prefix-index.js';
 import {
   SearchRank,
+  type ChangedProfileField,
   type CreateUserResult,
   type NewUser,
   type ProfileChanges,
@@ -24,13 +26,15 @@ export class MemoryUsersRepository implements UsersRepository {
    * ("ada love") still finds "Ada Lovelace".
    */
   readonly #displayNameWords = new PrefixIndex();
+  readonly #outbox: Outbox;
 
   /**
    * `initial` users keep their ids. Users created later get a random,
    * time-ordered id (`newId`), never one of these nor one given out before a
-   * restart.
+   * restart. Profile updates record their events in `outbox`.
    */
-  constructor(initial: Iterable<UserRecord> = []) {
+  constructor(initial: Iterable<UserRecord> = [], { outbox = new MemoryOutbox() }: { outbox?: Outbox } = {}) {
+    this.#outbox = outbox;
     for (const user of initial) {
       if (this.#idByUsername.has(user.username.toLowerCase()) || this.#idByEmail.has(user.email) || this.#byId.has(user.id)) {
         throw new Error(`duplicate seeded user ${user.id}`);
@@ -57,16 +61,27 @@ export class MemoryUsersRepository implements UsersRepository {
     return { ok: true, user: copy(record) };
   }
 
-  async updateProfile(id: string, changes: ProfileChanges): Promise<UserRecord | undefined> {
+  async updateProfile(id: string, changes: ProfileChanges, events?: EventsOf<ChangedProfileField[]>): Promise<UserRecord | undefined> {
+    this.#outbox.ensureRoom();
     const user = this.#byId.get(id);
     if (!user) return undefined;
+    // Checked, changed and recorded without an await between: as atomic as a transaction.
+    const changed: ChangedProfileField[] = [];
     if (changes.displayName !== undefined && changes.displayName !== user.displayName) {
       for (const key of displayNameKeys(user.displayName)) this.#displayNameWords.remove(key, id);
       user.displayName = changes.displayName;
       for (const key of displayNameKeys(user.displayName)) this.#displayNameWords.add(key, id);
+      changed.push('displayName');
     }
-    if (changes.bio !== undefined) user.bio = changes.bio;
-    if (changes.avatarUrl !== undefined) user.avatarUrl = changes.avatarUrl;
+    if (changes.bio !== undefined && changes.bio !== user.bio) {
+      user.bio = changes.bio;
+      changed.push('bio');
+    }
+    if (changes.avatarUrl !== undefined && changes.avatarUrl !== user.avatarUrl) {
+      user.avatarUrl = changes.avatarUrl;
+      changed.push('avatarUrl');
+    }
+    if (changed.length > 0 && events) this.#outbox.add(events(changed));
     return copy(user);
   }
 

@@ -1,3 +1,4 @@
+import type { EventsOf } from '../common/events/outbox.js';
 import type { SeededUser } from '../common/seed/users.js';
 
 /**
@@ -17,6 +18,9 @@ export interface ProfileChanges {
 }
 
 /** The outcome of `create`: the new user, or the unique field that was already taken. */
+/** A profile field an update changed. */
+export type ChangedProfileField = keyof ProfileChanges;
+
 export type CreateUserResult = { ok: true; user: UserRecord } | { ok: false; conflict: 'username' | 'email' };
 
 /** How well a user matched a search; lower is better. */
@@ -37,8 +41,12 @@ export interface UsersRepository {
   /** The users among `ids` that exist, in the order of `ids`, each once. */
   getMany(ids: readonly string[]): Promise<UserRecord[]>;
   create(user: NewUser): Promise<CreateUserResult>;
-  /** The updated user, or `undefined` when there is no user `id`. */
-  updateProfile(id: string, changes: ProfileChanges): Promise<UserRecord | undefined>;
+  /**
+   * The updated user, or `undefined` when there is no user `id`. The events
+   * `events` makes of the fields that really changed (none: no events) are
+   * recorded in its outbox in the same step (the same transaction, in a database).
+   */
+  updateProfile(id: string, changes: ProfileChanges, events?: EventsOf<ChangedProfileField[]>): Promise<UserRecord | undefined>;
   /**
    * Up to `limit` users whose username starts with `query`, or whose display
    * name has a word from which it starts with `query` (case-insensitive), best

@@ -1,4 +1,5 @@
 import { UsersServiceService, type User } from '../../generated/proto/pinstack/users/v1/users.js';
+import { createEvent } from '../../platform/events/index.js';
 import { alreadyExists, notFound } from '../common/errors.js';
 import { requireActor } from '../common/caller.js';
 import { pageSize } from '../common/pagination.js';
@@ -42,7 +43,9 @@ export function createUsersService(deps: UsersServiceDeps): ServiceBinding {
       if (request.displayName !== undefined) changes.displayName = checkDisplayName(request.displayName);
       if (request.bio !== undefined) changes.bio = checkBio(request.bio);
       if (request.avatarUrl !== undefined) changes.avatarUrl = checkAvatarUrl(request.avatarUrl);
-      const user = await repository.updateProfile(userId, changes);
+      const user = await repository.updateProfile(userId, changes, (changed) => [
+        createEvent({ type: 'profile.updated', actor: userId, subject: userId, payload: { userId, changed } }),
+      ]);
       if (!user) throw notFound(`user ${userId} not found`);
       return { user: toProto(user) };
     },

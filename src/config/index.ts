@@ -2,6 +2,7 @@ import { SERVICE_NAMES, serviceAddress, type ServiceName } from '../../platform/
 import { serviceIdentityFromEnv } from '../../platform/identity.js';
 import { productionTokenProblem, tokenConfigFromEnv, type TokenConfig } from '../../platform/token-config.js';
 import type { VerificationKeys } from '../auth/verify-token.js';
+import { eventBusSettingsFromEnv, eventTopology, type EventBusSettings } from '../../platform/events/index.js';
 
 /** Everything the gateway reads from its environment, parsed and checked once at start. */
 export interface GatewayConfig {
@@ -58,6 +59,8 @@ export interface GatewayConfig {
   redis: RedisSettings | null;
   /** Lifetime of a cached profile (`PROFILE_CACHE_TTL_SECONDS`); 0 turns the profile cache off. */
   profileCacheTtlSeconds: number;
+  /** The domain event bus (`NATS_URL`, `EVENTS_NAMESPACE`): the gateway watches it for profiles changed elsewhere. */
+  events: EventBusSettings;
   rateLimits: RateLimitSettings;
   /** Which proxies may set X-Forwarded-For (`TRUST_PROXY`), as Express's `trust proxy` takes it; false trusts none. */
   trustProxy: boolean | number | string;
@@ -255,6 +258,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     redis: redisSettings(env),
     profileCacheTtlSeconds: integer(env, 'PROFILE_CACHE_TTL_SECONDS', 30, 0, 86_400),
+    events: eventSettings(env),
     rateLimits: {
       anonymous: rateLimit(env, 'RATE_LIMIT_ANONYMOUS', { points: 600, durationSeconds: 60 }),
       signedIn: rateLimit(env, 'RATE_LIMIT_SIGNED_IN', { points: 1_200, durationSeconds: 60 }),
@@ -457,3 +461,23 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   }
   return value;
 }
+
+/** `NATS_URL`, `EVENTS_BUS` and `EVENTS_NAMESPACE`, the namespace checked here so that a bad one stops the start. */
+function eventSettings(env: NodeJS.ProcessEnv): EventBusSettings {
+  let settings: EventBusSettings;
+  try {
+    settings = eventBusSettingsFromEnv(env);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  try {
+    eventTopology(settings.namespace);
+  } catch (error) {
+    throw new ConfigError(`EVENTS_NAMESPACE: ${(error as Error).message}`);
+  }
+  if (settings.natsUrl && !/^(nats|tls):\/\//.test(settings.natsUrl.split(',')[0]!.trim())) {
+    throw new ConfigError(`NATS_URL must be nats://host:port (or tls://), got ${JSON.stringify(settings.natsUrl.replace(/\/\/[^@/]*@/, '//***@'))}`);
+  }
+  return settings;
+}
+

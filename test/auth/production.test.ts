@@ -16,6 +16,8 @@ import { identityMetadata } from '../../platform/identity.js';
 import { DEFAULT_SEED, DemoSeedInProductionError, SeedSettingError, seedConfigFromEnv, seededUserId } from '../../services/common/seed/config.js';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { assertRpcError } from '../support/rpc.js';
+import { Registry } from 'prom-client';
+import { createInProcessBus } from '../../platform/events/index.js';
 
 const SAFE = {
   NODE_ENV: 'production',
@@ -58,6 +60,8 @@ describe('production refuses unsafe token settings, saying which', () => {
     env,
     logger: createLogger('auth'),
     address: () => '127.0.0.1:1',
+    events: createInProcessBus(),
+    registry: new Registry(),
   });
 
   it('the auth service refuses the development secret and a missing issuer or audience', async () => {

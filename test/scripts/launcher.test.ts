@@ -7,6 +7,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { buildIfNeeded, freePort, ROOT } from '../../scripts/stack.mjs';
 import { buildWebIfNeeded } from '../../scripts/web.mjs';
+import { eventually } from '../support/eventually.js';
+import { graphql } from '../support/graphql.js';
 
 /*
  * `npm start` (scripts/start.mjs) run for real: the six services and the
@@ -75,16 +77,21 @@ const isStackChild = (info: ProcessInfo) => /dist\/(services\/\w+|src)\/main\.js
 interface Launched {
   /** The process this test started: the launcher itself, or npm. */
   child: ChildProcess;
+  /** Where the gateway answers GraphQL. */
+  graphqlUrl: string;
   /** Everything under it once the stack is up. */
   tree: ProcessInfo[];
   output: () => string;
 }
 
-/** Environment of a stack on free ports, with no demo data (quick to start) and nothing sent anywhere. */
+/**
+ * Environment of a stack on free ports, with no demo data (quick to start),
+ * nothing sent anywhere, and no NATS_URL: the events on the launcher's bus, as `npm start` runs by default.
+ */
 async function stackEnv(): Promise<NodeJS.ProcessEnv> {
   const ports = await Promise.all(Array.from({ length: 10 }, () => freePort()));
   const [users, auth, posts, relations, notifications, recommendations, port, adminPort, jwks, webPort] = ports;
-  const { NODE_TEST_CONTEXT: _context, ...inherited } = process.env;
+  const { NODE_TEST_CONTEXT: _context, NATS_URL: _nats, EVENTS_BUS: _bus, ...inherited } = process.env;
   return {
     ...inherited,
     USERS_SERVICE_ADDR: `127.0.0.1:${users}`,
@@ -108,7 +115,8 @@ async function stackEnv(): Promise<NodeJS.ProcessEnv> {
 
 /** Starts `command` (the launcher, or npm running it) and waits until it says the stack runs. */
 async function launch(command: string, args: string[]): Promise<Launched> {
-  const child = spawn(command, args, { cwd: ROOT, env: await stackEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = await stackEnv();
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -120,7 +128,7 @@ async function launch(command: string, args: string[]): Promise<Launched> {
   }
   const tree = descendantsOf(child.pid!);
   assert.equal(tree.filter(isStackChild).length, 7, `six services and the gateway run:\n${tree.map((info) => info.command).join('\n')}`);
-  return { child, tree, output: () => output };
+  return { child, graphqlUrl: `http://127.0.0.1:${env.PORT}/graphql`, tree, output: () => output };
 }
 
 /** Waits until none of `processes` runs; returns those still running after the timeout. */
@@ -173,6 +181,53 @@ describe('the local launcher (npm start)', () => {
     assert.match(await page.text(), new RegExp(`<meta name="pinstack-graphql-url" content="${gatewayUrl}"`));
     child.kill('SIGKILL');
     assert.deepEqual((await survivors(tree)).map((info) => info.command), []);
+  });
+
+  it('without NATS_URL the processes share the launcher’s event bus: a follow through the gateway makes one notification for the followed user', { skip: notLinux, timeout: 120_000 }, async () => {
+    const { child, tree, graphqlUrl, output } = await launch(process.execPath, ['scripts/start.mjs']);
+    started.push(...tree);
+    try {
+      assert.match(output(), /events: an in-process bus held by this launcher \(NATS_URL is unset\)/);
+      const register = async (username: string) => {
+        const response = await graphql<{ register: { accessToken: string; user: { id: string } } }>(
+          graphqlUrl,
+          'mutation($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }',
+          { variables: { input: { username, email: `${username}@example.com`, password: 'a long enough password', displayName: username } } },
+        );
+        assert.deepEqual(response.errors, undefined);
+        return response.data!.register;
+      };
+      const followed = await register('followed');
+      const follower = await register('follower');
+      const later = await register('later_follower');
+      const follow = async (token: string) => {
+        const response = await graphql(graphqlUrl, 'mutation($id: ID!) { follow(userId: $id) { id } }', { token, variables: { id: followed.user.id } });
+        assert.deepEqual(response.errors, undefined);
+      };
+      type Notifications = { notifications: { edges: { node: { kind: string; actor: { id: string } | null } }[] } };
+      const notifications = async () => {
+        const response = await graphql<Notifications>(graphqlUrl, '{ notifications(first: 10) { edges { node { kind actor { id } } } } }', { token: followed.accessToken });
+        assert.deepEqual(response.errors, undefined);
+        return response.data!.notifications.edges.map(({ node }) => ({ kind: node.kind, actor: node.actor?.id }));
+      };
+
+      await follow(follower.accessToken);
+      // A second follow's notification comes after the first's on the same consumer: a duplicate of the first would be there by then.
+      await eventually('the first notification', async () => ((await notifications()).length > 0 ? true : undefined), 30_000);
+      await follow(later.accessToken);
+      const seen = await eventually('the second notification', async () => {
+        const list = await notifications();
+        return list.some((entry) => entry.actor === later.user.id) ? list : undefined;
+      }, 30_000);
+      assert.deepEqual(seen, [
+        { kind: 'FOLLOW', actor: later.user.id },
+        { kind: 'FOLLOW', actor: follower.user.id },
+      ]);
+    } finally {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    }
   });
 
   it('SIGTERM to the npm process of `npm start`: npm, its shell, the launcher and its children all end', { skip: notLinux, timeout: 120_000 }, async () => {

@@ -16,6 +16,7 @@ import { seededUserId } from '../../services/common/seed/config.js';
 import { CALLER_NOT_PROVEN } from '../../services/common/server.js';
 import { assertRpcError } from '../support/rpc.js';
 import { startStack, TEST_SEED, type TestStack } from '../support/stack.js';
+import { eventually } from '../support/eventually.js';
 
 const GENERATED = new URL('../../generated/proto/pinstack/', import.meta.url);
 const SECRET = serviceIdentityFromEnv({ NODE_ENV: 'test' }).secret;
@@ -187,12 +188,13 @@ describe('the calls of the outside test are refused', () => {
     assert.equal(found.length, TEST_SEED.users);
   });
 
-  it('forging a notification with CreateNotification, with no metadata or a guessed secret, is UNAUTHENTICATED and creates nothing', async () => {
+  it("marking someone's notifications read with MarkRead, with no metadata or a guessed secret, is UNAUTHENTICATED and changes nothing", async () => {
     const list = () => notifications.api.listNotifications({ recipientId: recipient, pageSize: 100, pageToken: '', unreadOnly: true }, { metadata: asRecipient() });
     const before = await list();
-    const forged = { recipientId: recipient, kind: NotificationKind.NOTIFICATION_KIND_FOLLOW, actorId: seededUserId(2), postId: '' };
-    await assertRpcError(notifications.api.createNotification(forged), status.UNAUTHENTICATED);
-    await assertRpcError(notifications.api.createNotification(forged, { metadata: withSecret(WRONG_SECRET) }), status.UNAUTHENTICATED);
+    assert.ok(before.unreadCount > 0);
+    const forged = { recipientId: recipient, ids: before.notifications.map((n) => n.id) };
+    await assertRpcError(notifications.api.markRead(forged), status.UNAUTHENTICATED);
+    await assertRpcError(notifications.api.markRead(forged, { metadata: withSecret(WRONG_SECRET) }), status.UNAUTHENTICATED);
     const after = await list();
     assert.equal(after.unreadCount, before.unreadCount);
     assert.deepEqual(after.notifications.map((n) => n.id), before.notifications.map((n) => n.id));
@@ -236,18 +238,24 @@ describe('services calling services send the credential', () => {
     );
     assert.ok(newcomer);
 
-    // posts → notifications (the like notifier)
+    // posts → notifications (post.liked, through the event bus)
     const author = seededUserId(1);
     const { pages: [page] } = await posts.api.batchListPostsByAuthor({ requests: [{ authorId: author, pageSize: 1, pageToken: '' }] }, asService());
     const post = page!.posts[0]!;
     await posts.api.likePost({ postId: post.id, userId: newcomer }, as(newcomer));
-    const likes = (await unread(author)).filter((n) => n.kind === NotificationKind.NOTIFICATION_KIND_LIKE && n.actorId === newcomer);
+    const likes = await eventually('the like notification', async () => {
+      const found = (await unread(author)).filter((n) => n.kind === NotificationKind.NOTIFICATION_KIND_LIKE && n.actorId === newcomer);
+      return found.length > 0 ? found : undefined;
+    });
     assert.deepEqual(likes.map((n) => n.postId), [post.id]);
 
-    // relations → notifications (the follow notifier)
+    // relations → notifications (user.followed, through the event bus)
     const followee = seededUserId(2);
     assert.equal((await relations.api.follow({ followerId: newcomer, followeeId: followee }, as(newcomer))).created, true);
-    const follows = (await unread(followee)).filter((n) => n.kind === NotificationKind.NOTIFICATION_KIND_FOLLOW && n.actorId === newcomer);
+    const follows = await eventually('the follow notification', async () => {
+      const found = (await unread(followee)).filter((n) => n.kind === NotificationKind.NOTIFICATION_KIND_FOLLOW && n.actorId === newcomer);
+      return found.length > 0 ? found : undefined;
+    });
     assert.equal(follows.length, 1);
   });
 

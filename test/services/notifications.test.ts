@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import {
   NotificationKind,
@@ -11,6 +12,7 @@ import { startServer, type RunningServer } from '../../services/common/server.js
 import { MemoryNotificationRepository } from '../../services/notifications/memory-repository.js';
 import { SEEDED_PER_ACCOUNT, SEEDED_UNREAD_PER_ACCOUNT, seedNotifications } from '../../services/notifications/seed.js';
 import { createNotificationsService } from '../../services/notifications/service.js';
+import { InvalidNotificationError, storeNotification, type NotificationDraft } from '../../services/notifications/store.js';
 import { seedPosts } from '../../services/common/seed/posts.js';
 import { RUN_TIME_ID, idTime } from '../../services/common/ids.js';
 import { assertRpcError } from '../support/rpc.js';
@@ -24,12 +26,16 @@ describe('notifications service', () => {
   let client: UnaryClient<typeof NotificationsServiceService>;
   // A clock that moves one second per notification, so creation times are distinct and known.
   let clock = Date.parse('2026-10-01T00:00:00.000Z');
+  const now = () => (clock += 1000);
+  const repository = new MemoryNotificationRepository();
+  // Notifications are made from events (services/notifications/events.ts), each through `storeNotification`.
+  const store = (draft: NotificationDraft, eventId: string = randomUUID()) => storeNotification(repository, draft, eventId, now);
 
   before(async () => {
     server = await startServer({
       name: 'notifications',
       address: '127.0.0.1:0',
-      services: [createNotificationsService({ repository: new MemoryNotificationRepository(), now: () => (clock += 1000) })],
+      services: [createNotificationsService({ repository })],
     });
     client = createUnaryClient(NotificationsServiceService, server.address);
   });
@@ -38,31 +44,47 @@ describe('notifications service', () => {
     await server.shutdown();
   });
 
-  const like = (recipientId: string, actorId: string, postId: string) =>
-    client.api.createNotification({ recipientId, kind: LIKE, actorId, postId });
+  const like = (recipientId: string, actorId: string, postId: string) => store({ recipientId, kind: LIKE, actorId, postId });
   const list = (recipientId: string, pageSize: number, pageToken = '', unreadOnly = false) =>
     client.api.listNotifications({ recipientId, pageSize, pageToken, unreadOnly });
 
-  for (const [field, problem, request] of [
-    ['recipient_id', 'no recipient', { recipientId: '', kind: FOLLOW, actorId: 'usr_2', postId: '' }],
-    ['actor_id', 'no actor', { recipientId: 'usr_1', kind: FOLLOW, actorId: ' ', postId: '' }],
-    ['kind', 'an unspecified kind', { recipientId: 'usr_1', kind: UNSPECIFIED, actorId: 'usr_2', postId: '' }],
-    ['post_id', 'a like of no post', { recipientId: 'usr_1', kind: LIKE, actorId: 'usr_2', postId: '' }],
-    ['post_id', 'a follow about a post', { recipientId: 'usr_1', kind: FOLLOW, actorId: 'usr_2', postId: 'pst_1' }],
+  for (const [problem, draft] of [
+    ['no recipient', { recipientId: '', kind: FOLLOW, actorId: 'usr_2', postId: '' }],
+    ['no actor', { recipientId: 'usr_1', kind: FOLLOW, actorId: '', postId: '' }],
+    ['an unspecified kind', { recipientId: 'usr_1', kind: UNSPECIFIED, actorId: 'usr_2', postId: '' }],
+    ['a like of no post', { recipientId: 'usr_1', kind: LIKE, actorId: 'usr_2', postId: '' }],
+    ['a follow about a post', { recipientId: 'usr_1', kind: FOLLOW, actorId: 'usr_2', postId: 'pst_1' }],
   ] as const) {
-    it(`rejects a notification with ${problem}, naming ${field}`, async () => {
-      await assertRpcError(client.api.createNotification(request), status.INVALID_ARGUMENT, field);
+    it(`refuses to store a notification with ${problem}, storing nothing`, async () => {
+      await assert.rejects(store(draft), InvalidNotificationError);
+      assert.deepEqual((await list('usr_1', 10)).notifications, []);
     });
   }
 
-  it('creates an unread notification with a random ntf_ id and the time it was made', async () => {
-    const { notification } = await client.api.createNotification({ recipientId: 'usr_new', kind: FOLLOW, actorId: 'usr_2', postId: '' });
-    assert.match(notification!.id, RUN_TIME_ID);
-    assert.ok(notification!.id.startsWith('ntf_'));
-    assert.equal(idTime(notification!.id), notification!.createdAt!.getTime(), 'the id tells the time it was made');
-    assert.equal(notification!.read, false);
-    assert.deepEqual(notification!.createdAt, new Date(clock));
-    assert.deepEqual((await list('usr_new', 10)).notifications, [notification]);
+  it('stores an unread notification with a random ntf_ id and the time it was made', async () => {
+    const { notification, created } = await store({ recipientId: 'usr_new', kind: FOLLOW, actorId: 'usr_2', postId: '' });
+    assert.equal(created, true);
+    assert.match(notification.id, RUN_TIME_ID);
+    assert.ok(notification.id.startsWith('ntf_'));
+    assert.equal(idTime(notification.id), notification.createdAt, 'the id tells the time it was made');
+    assert.equal(notification.read, false);
+    assert.equal(notification.createdAt, clock);
+    const listed = (await list('usr_new', 10)).notifications;
+    assert.deepEqual(listed.map(({ id, kind, actorId, read, createdAt }) => ({ id, kind, actorId, read, createdAt })), [
+      { id: notification.id, kind: FOLLOW, actorId: 'usr_2', read: false, createdAt: new Date(clock) },
+    ]);
+  });
+
+  it('stores one notification per source event: storing from the same event again changes nothing', async () => {
+    const eventId = randomUUID();
+    const first = await store({ recipientId: 'usr_twice', kind: FOLLOW, actorId: 'usr_2', postId: '' }, eventId);
+    await client.api.markRead({ recipientId: 'usr_twice', ids: [first.notification.id] });
+    const again = await store({ recipientId: 'usr_twice', kind: FOLLOW, actorId: 'usr_2', postId: '' }, eventId);
+    assert.equal(again.created, false);
+    assert.equal(again.notification.id, first.notification.id);
+    assert.equal(again.notification.read, true, 'the repeat answers with the notification as it is now');
+    const page = await list('usr_twice', 10);
+    assert.deepEqual([page.notifications.length, page.unreadCount], [1, 0]);
   });
 
   it('lists newest first and pages without gaps or repeats', async () => {

@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
-import {
-  NotificationKind,
-  NotificationsServiceService,
-} from '../../generated/proto/pinstack/notifications/v1/notifications.js';
 import { PostsServiceService, type Post } from '../../generated/proto/pinstack/posts/v1/posts.js';
 import { createUnaryClient, type UnaryClient } from '../../services/common/client.js';
-import { createLogger } from '../../services/common/logger.js';
 import { DEFAULT_SEED } from '../../services/common/seed/config.js';
 import { startServer, type RunningServer } from '../../services/common/server.js';
-import { MemoryNotificationRepository } from '../../services/notifications/memory-repository.js';
-import { createNotificationsService } from '../../services/notifications/service.js';
-import { notificationsLikeNotifier, type LikeNotifier } from '../../services/posts/like-notifier.js';
+import { MemoryOutbox } from '../../services/common/events/outbox.js';
 import { DEFAULT_IDEMPOTENCY_KEY_TTL_MS, MemoryPostRepository } from '../../services/posts/memory-repository.js';
 import type { PostRecord } from '../../services/posts/repository.js';
 import { seedPosts, type PostSeed } from '../../services/common/seed/posts.js';
@@ -53,15 +46,15 @@ interface PostsFixture {
   close(): Promise<void>;
 }
 
-async function startPosts(seed: PostSeed, notifier?: LikeNotifier): Promise<PostsFixture> {
-  const repository = new MemoryPostRepository(seed);
+async function startPosts(seed: PostSeed, outbox?: MemoryOutbox): Promise<PostsFixture> {
+  const repository = new MemoryPostRepository(seed, { outbox });
   // An hour after the seeded posts, moving one millisecond per post as a real
   // clock would: posts made in one millisecond have no order but their ids'.
   let clock = BASE + 3_600_000;
   const server = await startServer({
     name: 'posts',
     address: '127.0.0.1:0',
-    services: [createPostsService({ repository, notifier, now: () => clock++ })],
+    services: [createPostsService({ repository, now: () => clock++ })],
   });
   const client = createUnaryClient(PostsServiceService, server.address);
   return {
@@ -310,62 +303,65 @@ describe('posts service: writing', () => {
   });
 });
 
-describe('posts service: likes notify authors', () => {
-  let notificationsServer: RunningServer;
-  let notifications: UnaryClient<typeof NotificationsServiceService>;
+describe('posts service: writes record their events in the outbox', () => {
+  let outbox: MemoryOutbox;
   let fixture: PostsFixture;
   before(async () => {
-    notificationsServer = await startServer({
-      name: 'notifications',
-      address: '127.0.0.1:0',
-      services: [createNotificationsService({ repository: new MemoryNotificationRepository() })],
-    });
-    notifications = createUnaryClient(NotificationsServiceService, notificationsServer.address);
-    const notifier = notificationsLikeNotifier(notifications.api, { logger: createLogger('posts') });
-    fixture = await startPosts({ posts: tiedPosts(), likes: [] }, notifier);
+    outbox = new MemoryOutbox();
+    fixture = await startPosts({ posts: tiedPosts(), likes: [] }, outbox);
   });
-  after(async () => {
-    await fixture.close();
-    notifications.close();
-    await notificationsServer.shutdown();
-  });
+  after(() => fixture.close());
 
-  const inbox = (recipientId: string) =>
-    notifications.api.listNotifications({ recipientId, pageSize: 100, pageToken: '', unreadOnly: false });
+  /** The events recorded since the last call, as type, actor, subject and payload. */
+  const drain = () => {
+    const entries = outbox.peek(outbox.size).map(({ event }) => ({ type: event.type, actor: event.actor, subject: event.subject, payload: event.payload }));
+    while (outbox.size > 0) outbox.shift();
+    return entries;
+  };
 
-  it('tells the author about a new like, once however often it is repeated', async () => {
+  it('a new like records post.liked once, however often it is repeated; an unlike records post.unliked', async () => {
     const author = (await fixture.client.api.batchGetPosts({ ids: ['pst_12'] })).posts[0]!.authorId;
+    drain();
     await fixture.client.api.likePost({ postId: 'pst_12', userId: 'usr_liker' });
     await fixture.client.api.likePost({ postId: 'pst_12', userId: 'usr_liker' });
-    const { notifications: received, unreadCount } = await inbox(author);
-    assert.equal(received.length, 1);
-    assert.deepEqual(
-      { kind: received[0]!.kind, actorId: received[0]!.actorId, postId: received[0]!.postId, read: received[0]!.read },
-      { kind: NotificationKind.NOTIFICATION_KIND_LIKE, actorId: 'usr_liker', postId: 'pst_12', read: false },
-    );
-    assert.equal(unreadCount, 1);
+    await fixture.client.api.unlikePost({ postId: 'pst_12', userId: 'usr_liker' });
+    await fixture.client.api.unlikePost({ postId: 'pst_12', userId: 'usr_liker' });
+    const payload = { postId: 'pst_12', authorId: author, likerId: 'usr_liker' };
+    assert.deepEqual(drain(), [
+      { type: 'post.liked', actor: 'usr_liker', subject: 'pst_12', payload },
+      { type: 'post.unliked', actor: 'usr_liker', subject: 'pst_12', payload },
+    ]);
   });
 
-  it('does not tell authors that they liked their own post', async () => {
-    const author = (await fixture.client.api.batchGetPosts({ ids: ['pst_13'] })).posts[0]!.authorId;
-    const before = (await inbox(author)).notifications.length;
-    await fixture.client.api.likePost({ postId: 'pst_13', userId: author });
-    assert.equal((await inbox(author)).notifications.length, before);
+  it('creating and deleting a post record post.created and post.deleted; a repeated create records nothing', async () => {
+    drain();
+    const request = { authorId: 'usr_1', title: 'Evented', description: '', imageUrl: 'https://images.pinstack.dev/pins/e.jpg', idempotencyKey: 'evented-1' };
+    const { post } = await fixture.client.api.createPost(request);
+    await fixture.client.api.createPost(request);
+    await fixture.client.api.deletePost({ id: post!.id, actorId: 'usr_1', actorIsAdmin: false });
+    const payload = { postId: post!.id, authorId: 'usr_1' };
+    assert.deepEqual(drain(), [
+      { type: 'post.created', actor: 'usr_1', subject: post!.id, payload },
+      { type: 'post.deleted', actor: 'usr_1', subject: post!.id, payload },
+    ]);
   });
 
-  it('still likes a post when the notifications service is down', async () => {
-    const down = await startServer({ name: 'notifications', address: '127.0.0.1:0', services: [] });
-    const address = down.address;
-    await down.shutdown();
-    const unreachable = createUnaryClient(NotificationsServiceService, address);
-    const notifier = notificationsLikeNotifier(unreachable.api, { logger: createLogger('posts') });
-    const isolated = await startPosts({ posts: tiedPosts(), likes: [] }, notifier);
+  it('a write refused (no such post) records nothing', async () => {
+    drain();
+    await assertRpcError(fixture.client.api.likePost({ postId: 'pst_nope', userId: 'usr_liker' }), status.NOT_FOUND);
+    assert.deepEqual(drain(), []);
+  });
+
+  it('with the outbox full, a like is refused as UNAVAILABLE and changes nothing', async () => {
+    const full = new MemoryOutbox({ capacity: 1 });
+    const isolated = await startPosts({ posts: tiedPosts(), likes: [] }, full);
     try {
-      const { stats } = await isolated.client.api.likePost({ postId: 'pst_14', userId: 'usr_liker' });
-      assert.deepEqual(stats, { postId: 'pst_14', likesCount: 1, likedByViewer: true });
+      await isolated.client.api.likePost({ postId: 'pst_14', userId: 'usr_a' });
+      await assertRpcError(isolated.client.api.likePost({ postId: 'pst_14', userId: 'usr_b' }), status.UNAVAILABLE);
+      const { stats } = await isolated.client.api.batchGetLikeStats({ postIds: ['pst_14'], viewerId: 'usr_b' });
+      assert.deepEqual(stats, [{ postId: 'pst_14', likesCount: 1, likedByViewer: false }]);
     } finally {
       await isolated.close();
-      unreachable.close();
     }
   });
 });

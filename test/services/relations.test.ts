@@ -1,21 +1,13 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
-import { pino } from 'pino';
-import {
-  NotificationKind,
-  NotificationsServiceService,
-} from '../../generated/proto/pinstack/notifications/v1/notifications.js';
 import { RelationsServiceService, type ListRequest } from '../../generated/proto/pinstack/relations/v1/relations.js';
 import { createUnaryClient, type UnaryClient } from '../../services/common/client.js';
 import { encodeCursor } from '../../services/common/pagination.js';
 import { DEFAULT_SEED, type SeedConfig } from '../../services/common/seed/config.js';
 import { startServer, type RunningServer, type ServiceBinding } from '../../services/common/server.js';
-import { MemoryNotificationRepository } from '../../services/notifications/memory-repository.js';
-import { createNotificationsService } from '../../services/notifications/service.js';
+import { MemoryOutbox } from '../../services/common/events/outbox.js';
 import { MemoryRelationsRepository } from '../../services/relations/memory-repository.js';
-import { createFollowNotifier } from '../../services/relations/notifier.js';
 import { seedFollows } from '../../services/relations/seed.js';
 import { createRelationsService } from '../../services/relations/service.js';
 import { assertRpcError } from '../support/rpc.js';
@@ -31,32 +23,18 @@ async function startRelations(service: ServiceBinding): Promise<{ server: Runnin
 const list = (userId: string, pageSize = 0, pageToken = ''): ListRequest => ({ userId, pageSize, pageToken });
 
 describe('RelationsService', () => {
-  let notificationsServer: RunningServer;
-  let notificationsForRelations: UnaryClient<typeof NotificationsServiceService>;
-  let notifications: UnaryClient<typeof NotificationsServiceService>;
   let server: RunningServer;
   let client: RelationsClient;
-  const repository = new MemoryRelationsRepository();
+  const outbox = new MemoryOutbox();
+  const repository = new MemoryRelationsRepository([], { outbox });
 
   before(async () => {
-    notificationsServer = await startServer({
-      name: 'notifications',
-      address: '127.0.0.1:0',
-      services: [createNotificationsService({ repository: new MemoryNotificationRepository() })],
-    });
-    notificationsForRelations = createUnaryClient(NotificationsServiceService, notificationsServer.address);
-    notifications = createUnaryClient(NotificationsServiceService, notificationsServer.address);
-    ({ server, client } = await startRelations(
-      createRelationsService({ repository, notifier: createFollowNotifier(notificationsForRelations.api) }),
-    ));
+    ({ server, client } = await startRelations(createRelationsService({ repository })));
   });
 
   after(async () => {
     client.close();
-    notifications.close();
-    notificationsForRelations.close();
     await server.shutdown();
-    await notificationsServer.shutdown();
   });
 
   const stats = async (...userIds: string[]) =>
@@ -89,22 +67,33 @@ describe('RelationsService', () => {
     });
   });
 
-  describe('follow notifications', () => {
-    const followNotices = async (recipientId: string) =>
-      (await notifications.api.listNotifications({ recipientId, pageSize: 50, pageToken: '', unreadOnly: false })).notifications.map(
-        ({ kind, actorId }) => ({ kind, actorId }),
-      );
+  describe('follow events', () => {
+    /** The events recorded since the last call. */
+    const drain = () => {
+      const entries = outbox.peek(outbox.size).map(({ event }) => ({ type: event.type, actor: event.actor, subject: event.subject, payload: event.payload }));
+      while (outbox.size > 0) outbox.shift();
+      return entries;
+    };
 
-    it('a new follow notifies the followee through the notifications service; following again does not', async () => {
+    it('a new follow records user.followed and a removal user.unfollowed; repeats record nothing', async () => {
+      drain();
       await client.api.follow({ followerId: 'fan', followeeId: 'idol' });
-      assert.deepEqual(await followNotices('idol'), [{ kind: NotificationKind.NOTIFICATION_KIND_FOLLOW, actorId: 'fan' }]);
-
       await client.api.follow({ followerId: 'fan', followeeId: 'idol' });
-      assert.equal((await followNotices('idol')).length, 1);
-
+      await client.api.unfollow({ followerId: 'fan', followeeId: 'idol' });
       await client.api.unfollow({ followerId: 'fan', followeeId: 'idol' });
       await client.api.follow({ followerId: 'fan', followeeId: 'idol' });
-      assert.equal((await followNotices('idol')).length, 2);
+      const payload = { followerId: 'fan', followeeId: 'idol' };
+      assert.deepEqual(drain(), [
+        { type: 'user.followed', actor: 'fan', subject: 'idol', payload },
+        { type: 'user.unfollowed', actor: 'fan', subject: 'idol', payload },
+        { type: 'user.followed', actor: 'fan', subject: 'idol', payload },
+      ]);
+    });
+
+    it('a refused follow (of oneself) records nothing', async () => {
+      drain();
+      await assertRpcError(client.api.follow({ followerId: 'solo', followeeId: 'solo' }), status.INVALID_ARGUMENT, 'followee_id');
+      assert.deepEqual(drain(), []);
     });
   });
 
@@ -224,45 +213,6 @@ describe('RelationsService', () => {
       await bad([list('star', -1)], 'requests[0].page_size');
       await bad([list('star'), list('')], 'requests[1].user_id');
     });
-  });
-});
-
-describe('RelationsService without notifications', () => {
-  it('a follow succeeds and the failure is logged when the notifications service cannot be reached', async () => {
-    const lines: string[] = [];
-    const logger = pino(
-      { level: 'warn' },
-      new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          lines.push(chunk.toString());
-          done();
-        },
-      }),
-    );
-    // Nothing listens on port 1 of the loopback interface: the connection is refused.
-    const unreachable = createUnaryClient(NotificationsServiceService, '127.0.0.1:1');
-    const { server, client } = await startRelations(
-      createRelationsService({ repository: new MemoryRelationsRepository(), notifier: createFollowNotifier(unreachable.api), logger }),
-    );
-    try {
-      assert.deepEqual(await client.api.follow({ followerId: 'a', followeeId: 'b' }), { created: true });
-      assert.equal(lines.length, 1);
-      assert.match(lines[0]!, /follow notification not delivered/);
-    } finally {
-      client.close();
-      unreachable.close();
-      await server.shutdown();
-    }
-  });
-
-  it('runs with no notifier at all', async () => {
-    const { server, client } = await startRelations(createRelationsService({ repository: new MemoryRelationsRepository() }));
-    try {
-      assert.deepEqual(await client.api.follow({ followerId: 'a', followeeId: 'b' }), { created: true });
-    } finally {
-      client.close();
-      await server.shutdown();
-    }
   });
 });
 

@@ -3,7 +3,7 @@ import { createLogger } from '../../services/common/logger.js';
 import { DEFAULT_SEED, type SeedConfig } from '../../services/common/seed/config.js';
 import type { ServerUnaryCall } from '@grpc/grpc-js';
 import { startServer, type RunningServer, type ServiceBinding, type UnaryHandler } from '../../services/common/server.js';
-import type { ServiceEnvironment, ServiceSetup } from '../../services/common/setup.js';
+import type { EventServiceEnvironment, ServiceSetup } from '../../services/common/setup.js';
 import { setupAuthService, type AuthServiceSetup } from '../../services/auth/setup.js';
 import type { SigningKeys } from '../../services/auth/signing-keys.js';
 import { serviceIdentityFromEnv } from '../../platform/identity.js';
@@ -17,6 +17,8 @@ import { loadConfig } from '../../src/config/index.js';
 import { startGateway, type Gateway } from '../../src/gateway.js';
 import { ACCOUNT_CREATED_AT_CLAIM, tokenConfigFromEnv } from '../../platform/token-config.js';
 import { graphql } from './graphql.js';
+import { Registry } from 'prom-client';
+import { InProcessBroker, type EventBus } from '../../platform/events/index.js';
 import { signAccessToken } from './tokens.js';
 
 /** What a stack needs to run as in production: every secret set, none of the development defaults. */
@@ -40,7 +42,7 @@ export const TEST_SEED: SeedConfig = {
   demoAccounts: 6,
 };
 
-const SETUPS: Record<ServiceName, (environment: ServiceEnvironment) => Promise<ServiceSetup> | ServiceSetup> = {
+const SETUPS: Record<ServiceName, (environment: EventServiceEnvironment) => Promise<ServiceSetup> | ServiceSetup> = {
   users: setupUsersService,
   auth: setupAuthService,
   posts: setupPostsService,
@@ -71,6 +73,12 @@ export interface StartStackOptions {
    * services dial them there.
    */
   external?: Partial<Record<ServiceName, string>>;
+  /**
+   * A client of the event bus for each service and the gateway, when the test
+   * brings its own (JetStream); by default all share one in-process broker.
+   * The stack closes the clients it is given.
+   */
+  events?: () => EventBus;
 }
 
 /** The six reference services and a gateway, each on its own loopback port. */
@@ -98,6 +106,8 @@ export interface TestStack {
   setFault(name: ServiceName, fault: ServiceFault | null): void;
   /** Stops one service (for failure tests); the gateway keeps running. */
   stopService(name: ServiceName): Promise<void>;
+  /** A new client of the stack's event bus: to watch or publish events as another process would. */
+  events(): EventBus;
   /** Starts a stopped service again on its old address, with the data it had; the gateway is not told. */
   restartService(name: ServiceName): Promise<void>;
   /**
@@ -121,13 +131,20 @@ export async function startStack(options: StartStackOptions = {}): Promise<TestS
   const restarts = {} as Record<ServiceName, () => Promise<void>>;
   const serviceSecret = serviceIdentityFromEnv(env).secret;
   let auth: AuthServiceSetup | undefined;
+  const broker = options.events ? null : new InProcessBroker();
+  const buses: EventBus[] = [];
+  const eventsClient = () => {
+    const bus = options.events ? options.events() : broker!.client();
+    buses.push(bus);
+    return bus;
+  };
 
   for (const name of START_ORDER) {
     if (external[name] !== undefined) continue;
     const logger = createLogger(name);
     // In key-pair mode the auth service publishes its JWKS; a free port, like every other.
     const serviceEnv = { JWKS_LISTEN_ADDR: '127.0.0.1:0', ...env };
-    const setup = await SETUPS[name]({ seed, env: serviceEnv, logger, address: (other) => addresses[other] });
+    const setup = await SETUPS[name]({ seed, env: serviceEnv, logger, address: (other) => addresses[other], events: eventsClient(), registry: new Registry() });
     if (name === 'auth') auth = setup;
     const services = setup.services.map((binding) => withFaults(binding, () => faults.get(name)));
     const server = await startServer({ name, address: '127.0.0.1:0', services, logger, serviceSecret });
@@ -144,7 +161,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<TestS
 
   const jwksEnv = auth?.jwksUrl && !env.JWKS_URL ? { JWKS_URL: auth.jwksUrl } : {};
   const config = loadConfig({ ...env, ...jwksEnv, PORT: '0', HOST: '127.0.0.1', ADMIN_PORT: '0', ...addressEnv(addresses) });
-  const gateway = await startGateway(config, { processMetrics: false, tokenClock: options.tokenClock });
+  const gateway = await startGateway(config, { processMetrics: false, tokenClock: options.tokenClock, events: eventsClient() });
   const tokens = tokenConfigFromEnv(env);
   const replicas: Gateway[] = [];
   let seededCreatedAt: Map<string, string> | undefined;
@@ -198,7 +215,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<TestS
     },
     async startGateway(replicaEnv = {}) {
       const replicaConfig = loadConfig({ ...env, ...jwksEnv, ...replicaEnv, PORT: '0', HOST: '127.0.0.1', ADMIN_PORT: '0', ...addressEnv(addresses) });
-      const replica = await startGateway(replicaConfig, { processMetrics: false, tokenClock: options.tokenClock });
+      const replica = await startGateway(replicaConfig, { processMetrics: false, tokenClock: options.tokenClock, events: eventsClient() });
       replicas.push(replica);
       return replica;
     },
@@ -206,7 +223,9 @@ export async function startStack(options: StartStackOptions = {}): Promise<TestS
       for (const replica of replicas) await replica.stop();
       await gateway.stop();
       for (const close of closers.reverse()) await close();
+      await Promise.all(buses.map((bus) => bus.close()));
     },
+    events: eventsClient,
   };
 }
 

@@ -12,6 +12,8 @@ import { ownRedis, redisServerSkipReason, type OwnRedis } from '../support/redis
 import { OtlpReceiver, SPAN_KIND, STATUS_ERROR, type ReceivedSpan } from './otlp-receiver.js';
 import { accepts, freePort, postOnNewConnection, startTraced, waitUntil, type TracedProcess } from './processes.js';
 import { signAccessToken } from '../support/tokens.js';
+import { Registry } from 'prom-client';
+import { createInProcessBus } from '../../platform/events/index.js';
 
 const SEED = { ...DEFAULT_SEED, users: 20, posts: 40, followsPerUser: 3, likesPerPost: 1, demoAccounts: 2 };
 
@@ -68,7 +70,7 @@ describe('observability of the gateway and the services, as separate processes',
 
     // The posts service runs in this process, its real implementation behind a
     // gate, so that a test can hold a request in flight for as long as it needs.
-    const setup = await setupPostsService({ seed: SEED, env: { NODE_ENV: 'test' }, logger: createLogger('posts'), address: () => nowhere });
+    const setup = await setupPostsService({ seed: SEED, env: { NODE_ENV: 'test' }, logger: createLogger('posts'), address: () => nowhere, events: createInProcessBus(), registry: new Registry() });
     closePosts = () => setup.close?.();
     const services = setup.services.map((binding): ServiceBinding => {
       if (binding.definition !== PostsServiceService) return binding;

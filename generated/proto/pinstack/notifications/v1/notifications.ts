@@ -74,17 +74,6 @@ export interface Notification {
   createdAt: Date | undefined;
 }
 
-export interface CreateNotificationRequest {
-  recipientId: string;
-  kind: NotificationKind;
-  actorId: string;
-  postId: string;
-}
-
-export interface CreateNotificationResponse {
-  notification: Notification | undefined;
-}
-
 export interface ListNotificationsRequest {
   recipientId: string;
   pageSize: number;
@@ -285,204 +274,6 @@ export const Notification: MessageFns<Notification> = {
     message.postId = object.postId ?? "";
     message.read = object.read ?? false;
     message.createdAt = object.createdAt ?? undefined;
-    return message;
-  },
-};
-
-function createBaseCreateNotificationRequest(): CreateNotificationRequest {
-  return { recipientId: "", kind: 0, actorId: "", postId: "" };
-}
-
-export const CreateNotificationRequest: MessageFns<CreateNotificationRequest> = {
-  encode(message: CreateNotificationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.recipientId !== "") {
-      writer.uint32(10).string(message.recipientId);
-    }
-    if (message.kind !== 0) {
-      writer.uint32(16).int32(message.kind);
-    }
-    if (message.actorId !== "") {
-      writer.uint32(26).string(message.actorId);
-    }
-    if (message.postId !== "") {
-      writer.uint32(34).string(message.postId);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): CreateNotificationRequest {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseCreateNotificationRequest();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.recipientId = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 16) {
-              break;
-            }
-
-            message.kind = reader.int32() as any;
-            continue;
-          }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.actorId = reader.string();
-            continue;
-          }
-          case 4: {
-            if (tag !== 34) {
-              break;
-            }
-
-            message.postId = reader.string();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): CreateNotificationRequest {
-    return {
-      recipientId: isSet(object.recipientId)
-        ? globalThis.String(object.recipientId)
-        : isSet(object.recipient_id)
-        ? globalThis.String(object.recipient_id)
-        : "",
-      kind: isSet(object.kind) ? notificationKindFromJSON(object.kind) : 0,
-      actorId: isSet(object.actorId)
-        ? globalThis.String(object.actorId)
-        : isSet(object.actor_id)
-        ? globalThis.String(object.actor_id)
-        : "",
-      postId: isSet(object.postId)
-        ? globalThis.String(object.postId)
-        : isSet(object.post_id)
-        ? globalThis.String(object.post_id)
-        : "",
-    };
-  },
-
-  toJSON(message: CreateNotificationRequest): unknown {
-    const obj: any = {};
-    if (message.recipientId !== "") {
-      obj.recipientId = message.recipientId;
-    }
-    if (message.kind !== 0) {
-      obj.kind = notificationKindToJSON(message.kind);
-    }
-    if (message.actorId !== "") {
-      obj.actorId = message.actorId;
-    }
-    if (message.postId !== "") {
-      obj.postId = message.postId;
-    }
-    return obj;
-  },
-
-  create<I extends Exact<DeepPartial<CreateNotificationRequest>, I>>(base?: I): CreateNotificationRequest {
-    return CreateNotificationRequest.fromPartial(base ?? ({} as any));
-  },
-  fromPartial<I extends Exact<DeepPartial<CreateNotificationRequest>, I>>(object: I): CreateNotificationRequest {
-    const message = createBaseCreateNotificationRequest();
-    message.recipientId = object.recipientId ?? "";
-    message.kind = object.kind ?? 0;
-    message.actorId = object.actorId ?? "";
-    message.postId = object.postId ?? "";
-    return message;
-  },
-};
-
-function createBaseCreateNotificationResponse(): CreateNotificationResponse {
-  return { notification: undefined };
-}
-
-export const CreateNotificationResponse: MessageFns<CreateNotificationResponse> = {
-  encode(message: CreateNotificationResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.notification !== undefined) {
-      Notification.encode(message.notification, writer.uint32(10).fork()).join();
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): CreateNotificationResponse {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseCreateNotificationResponse();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.notification = Notification.decode(reader, reader.uint32());
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): CreateNotificationResponse {
-    return { notification: isSet(object.notification) ? Notification.fromJSON(object.notification) : undefined };
-  },
-
-  toJSON(message: CreateNotificationResponse): unknown {
-    const obj: any = {};
-    if (message.notification !== undefined) {
-      obj.notification = Notification.toJSON(message.notification);
-    }
-    return obj;
-  },
-
-  create<I extends Exact<DeepPartial<CreateNotificationResponse>, I>>(base?: I): CreateNotificationResponse {
-    return CreateNotificationResponse.fromPartial(base ?? ({} as any));
-  },
-  fromPartial<I extends Exact<DeepPartial<CreateNotificationResponse>, I>>(object: I): CreateNotificationResponse {
-    const message = createBaseCreateNotificationResponse();
-    message.notification = (object.notification !== undefined && object.notification !== null)
-      ? Notification.fromPartial(object.notification)
-      : undefined;
     return message;
   },
 };
@@ -910,8 +701,9 @@ export const MarkReadResponse: MessageFns<MarkReadResponse> = {
 };
 
 /**
- * NotificationsService keeps each user's notifications. The relations and
- * posts services create them when someone follows a user or likes a post.
+ * NotificationsService keeps each user's notifications. It creates them
+ * itself, from the domain events user.followed and post.liked (see the
+ * README's event catalogue); no RPC creates one.
  *
  * Methods that change nothing declare idempotency_level = NO_SIDE_EFFECTS;
  * the gateway retries those, and only those (src/grpc/idempotency.ts).
@@ -921,14 +713,6 @@ export const NotificationsServiceDefinition = {
   name: "NotificationsService",
   fullName: "pinstack.notifications.v1.NotificationsService",
   methods: {
-    createNotification: {
-      name: "CreateNotification",
-      requestType: CreateNotificationRequest as typeof CreateNotificationRequest,
-      requestStream: false,
-      responseType: CreateNotificationResponse as typeof CreateNotificationResponse,
-      responseStream: false,
-      options: {},
-    },
     /** ListNotifications pages through a recipient's notifications, newest first. */
     listNotifications: {
       name: "ListNotifications",
@@ -955,25 +739,15 @@ export const NotificationsServiceDefinition = {
 } as const;
 
 /**
- * NotificationsService keeps each user's notifications. The relations and
- * posts services create them when someone follows a user or likes a post.
+ * NotificationsService keeps each user's notifications. It creates them
+ * itself, from the domain events user.followed and post.liked (see the
+ * README's event catalogue); no RPC creates one.
  *
  * Methods that change nothing declare idempotency_level = NO_SIDE_EFFECTS;
  * the gateway retries those, and only those (src/grpc/idempotency.ts).
  */
 export type NotificationsServiceService = typeof NotificationsServiceService;
 export const NotificationsServiceService = {
-  createNotification: {
-    path: "/pinstack.notifications.v1.NotificationsService/CreateNotification" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: CreateNotificationRequest): Buffer =>
-      Buffer.from(CreateNotificationRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): CreateNotificationRequest => CreateNotificationRequest.decode(value),
-    responseSerialize: (value: CreateNotificationResponse): Buffer =>
-      Buffer.from(CreateNotificationResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): CreateNotificationResponse => CreateNotificationResponse.decode(value),
-  },
   /** ListNotifications pages through a recipient's notifications, newest first. */
   listNotifications: {
     path: "/pinstack.notifications.v1.NotificationsService/ListNotifications" as const,
@@ -1003,7 +777,6 @@ export const NotificationsServiceService = {
 } as const;
 
 export interface NotificationsServiceServer extends UntypedServiceImplementation {
-  createNotification: handleUnaryCall<CreateNotificationRequest, CreateNotificationResponse>;
   /** ListNotifications pages through a recipient's notifications, newest first. */
   listNotifications: handleUnaryCall<ListNotificationsRequest, ListNotificationsResponse>;
   /**
@@ -1015,21 +788,6 @@ export interface NotificationsServiceServer extends UntypedServiceImplementation
 }
 
 export interface NotificationsServiceClient extends Client {
-  createNotification(
-    request: CreateNotificationRequest,
-    callback: (error: ServiceError | null, response: CreateNotificationResponse) => void,
-  ): ClientUnaryCall;
-  createNotification(
-    request: CreateNotificationRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: CreateNotificationResponse) => void,
-  ): ClientUnaryCall;
-  createNotification(
-    request: CreateNotificationRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: CreateNotificationResponse) => void,
-  ): ClientUnaryCall;
   /** ListNotifications pages through a recipient's notifications, newest first. */
   listNotifications(
     request: ListNotificationsRequest,
