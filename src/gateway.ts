@@ -22,7 +22,7 @@ import { closeServiceClients, createServiceClients, type ServiceClients } from '
 import { createServicePolicies, type ServicePolicies } from './resilience/policies.js';
 import { buildSchema } from './schema.js';
 import { compiledExecution } from './execution/compiled-execution.js';
-import { operationTypeExists } from './validation/operation-types.js';
+import { operationTypeExists, subscriptionsOverWebSocket } from './validation/operation-types.js';
 import { boundedDocumentStore, createDemandControl } from './demand-control/index.js';
 import { GatewayMetrics } from './telemetry/metrics.js';
 import { createGatewayLogger, type Logger } from './telemetry/logger.js';
@@ -46,7 +46,8 @@ import { clientIp, rateLimitRequests } from './rate-limit/middleware.js';
 import { createOverloadProtection, type SampleLoad } from './overload/index.js';
 import { secretDocumentsNotPersisted } from './persisted-queries/secret-documents.js';
 import { loadTrustedDocuments, requireTrustedDocuments } from './persisted-queries/trusted-documents.js';
-import { createRequestContext, type RequestContextDependencies } from './request-context.js';
+import { createRequestContext, createSubscriptionContext, type RequestContextDependencies } from './request-context.js';
+import { startSubscriptionServer } from './subscriptions/server.js';
 import { ProfileCache } from './sources/profiles/index.js';
 import { callsPlugin } from './telemetry/calls-plugin.js';
 
@@ -148,7 +149,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     // Parsed documents are cached by what they hold, their query text included.
     documentStore: boundedDocumentStore(),
     parseOptions: demand.parseOptions,
-    validationRules: [operationTypeExists, ...demand.validationRules],
+    // Subscriptions are served over WebSocket (src/subscriptions), never over HTTP.
+    validationRules: [operationTypeExists, subscriptionsOverWebSocket, ...demand.validationRules],
     stringifyResult: demand.stringifyResult,
     // Sandbox and introspection help developers explore the graph; in
     // production they would hand the whole schema to anyone who asks.
@@ -172,6 +174,9 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       secretDocumentsNotPersisted<GatewayContext>(schema),
       // On stop: refuse new connections, let requests in flight finish within the grace period.
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
+      // ... and close every WebSocket (1001), which ends their subscriptions and upstream streams.
+      // (Started below, once the contexts it builds can be; Apollo Server drains only when stopped, long after.)
+      { serverWillStart: async () => ({ drainServer: () => subscriptions.dispose() }) },
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
@@ -204,6 +209,30 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   // One profile cache per gateway (its single flights are shared by every request), over the shared store.
   const profiles = new ProfileCache({ store: shared.profileStore, ttlMs: config.profileCacheTtlSeconds * 1000, metrics: shared.metrics, logger });
   const contextDependencies: RequestContextDependencies = { config, clients, policies, shared, profiles, demand, metrics, viewerOf, logger };
+
+  // GraphQL subscriptions over WebSocket on the same server and path, as Apollo Server documents (graphql-ws).
+  const subscriptions = startSubscriptionServer<GatewayContext>({
+    httpServer,
+    path: '/graphql',
+    schema,
+    settings: config.subscriptions,
+    production: config.production,
+    maxMessageBytes: config.maxBodyBytes,
+    allowedOrigins: config.corsOrigins,
+    verifyToken: (authorization) => tokens.credentialFromHeader(authorization),
+    documentRules: {
+      schema,
+      maxQueryCharacters: config.demandControl.mode === 'off' ? null : config.demandControl.maxQueryCharacters,
+      parseOptions: demand.parseOptions,
+      validationRules: demand.validationRules,
+    },
+    admit: (document, operationName, variables, viewer) => demand.admit(document, operationName, variables, { key: `user:${viewer.id}`, signedIn: true }),
+    context: (viewer, clientAddress) => createSubscriptionContext(contextDependencies, viewer, clientAddress),
+    finish: (context) => context.budget.finish(),
+    metrics,
+    logger,
+    now: options.tokenClock,
+  });
 
   app.use(
     '/graphql',
@@ -245,6 +274,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     // Second, so that /healthz (what a supervisor waits for) answers only once /graphql can.
     await listen(adminServer, config.adminPort, config.adminHost, 'ADMIN_HOST, ADMIN_PORT');
   } catch (error) {
+    // Stopping Apollo Server drains the subscriptions too.
     await apollo.stop();
     await release();
     throw error;

@@ -45,6 +45,11 @@ export const permissionRules = {
     updateProfile: canWrite,
     markNotificationsRead: canWrite,
   },
+  // The viewer's own live events; the account must still exist, as for `me`.
+  Subscription: {
+    notificationAdded: hasAccount,
+    unreadNotificationCount: hasAccount,
+  },
   AuthPayload: { accessToken: allow, refreshToken: allow, user: allow },
   PageInfo: { hasNextPage: allow, endCursor: allow },
   User: {

@@ -1,4 +1,5 @@
 import { GraphQLError, type ValidationRule } from 'graphql';
+import { BadRequestError } from '../errors.js';
 
 /**
  * Refuses an operation of a type the schema has no root for (`subscription`):
@@ -12,5 +13,18 @@ export const operationTypeExists: ValidationRule = (context) => ({
     if (!context.getSchema().getRootType(node.operation)) {
       context.reportError(new GraphQLError(`The ${node.operation} operation is not supported by the schema.`, { nodes: node }));
     }
+  },
+});
+
+/**
+ * Refuses a subscription sent over HTTP: subscriptions are served over
+ * WebSocket at the same URL (src/subscriptions). Without it Apollo Server
+ * would run the subscription's root field once, as if it were a query.
+ */
+export const subscriptionsOverWebSocket: ValidationRule = (context) => ({
+  OperationDefinition(node) {
+    if (node.operation !== 'subscription') return;
+    const error = new BadRequestError('Subscriptions are served over WebSocket (the graphql-transport-ws protocol) at this URL, not over HTTP.');
+    context.reportError(error);
   },
 });
