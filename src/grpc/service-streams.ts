@@ -1,6 +1,6 @@
-import type { ClientReadableStream, Metadata } from '@grpc/grpc-js';
+import { status, type ClientReadableStream, type Metadata } from '@grpc/grpc-js';
 import type { ServiceName } from '../../platform/addresses.js';
-import { normalizeError, SubscriptionOverflowError } from '../errors.js';
+import { isGrpcServiceError, normalizeError, SubscriptionOverflowError } from '../errors.js';
 import { liveStream, type LiveStream } from './live-stream.js';
 import type { ServiceClients } from './service-clients.js';
 
@@ -24,7 +24,8 @@ export interface StreamCallSettings {
  * the subscription), is never retried (a failed stream ends its subscription
  * with the error, as `normalizeError` maps it) and is bounded as a
  * `LiveStream` is: `maxBuffered` events waiting at most, then
- * SUBSCRIPTION_OVERFLOW. Stopping the iteration cancels the call.
+ * SUBSCRIPTION_OVERFLOW (as when the service ends a stream read too slowly
+ * with RESOURCE_EXHAUSTED). Stopping the iteration cancels the call.
  */
 export function createServiceStreams(clients: ServiceClients, settings: StreamCallSettings): ServiceStreams {
   const streams: Record<string, Record<string, unknown>> = {};
@@ -35,7 +36,11 @@ export function createServiceStreams(clients: ServiceClients, settings: StreamCa
         liveStream(method(request, { metadata: settings.metadata.clone() }), {
           maxBuffered: settings.maxBuffered,
           overflow: () => new SubscriptionOverflowError(settings.maxBuffered),
-          failure: (error) => normalizeError(error, { service }).error,
+          // A service ends a stream its caller reads too slowly with RESOURCE_EXHAUSTED: the subscription fell behind there.
+          failure: (error) =>
+            isGrpcServiceError(error) && error.code === status.RESOURCE_EXHAUSTED
+              ? new SubscriptionOverflowError(settings.maxBuffered)
+              : normalizeError(error, { service }).error,
         });
     }
     streams[service] = methods;
