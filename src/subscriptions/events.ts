@@ -15,7 +15,7 @@ import { mapLive } from '../grpc/live-stream.js';
  * so a client that leaves ends the upstream stream there and then.
  */
 export async function subscribeWithEventContexts<C>(
-  args: ExecutionArgs,
+  args: { -readonly [K in keyof ExecutionArgs]: ExecutionArgs[K] },
   eventContext: () => C,
   finish: (context: C) => void,
 ): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
@@ -24,6 +24,9 @@ export async function subscribeWithEventContexts<C>(
     source = await createSourceEventStream(args);
   } finally {
     finish(args.contextValue as C);
+    // graphql-ws keeps the arguments for as long as the subscription runs; the
+    // starting context (its loaders, its service APIs) is not needed again.
+    args.contextValue = undefined;
   }
   // The subscription did not start (a permission rule refused it, a variable did not coerce): its errors.
   if (!(Symbol.asyncIterator in source)) return source;

@@ -10,6 +10,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
+import { LRUCache } from 'lru-cache';
 import { structuralLimitError } from '../demand-control/structural-limits.js';
 import { ApolloErrorCode, BadRequestError } from '../errors.js';
 
@@ -41,6 +42,34 @@ export interface PreparedSubscription {
  * Apollo Server gives the same refusals over HTTP.
  */
 export function prepareSubscription(payload: SubscribePayload, rules: DocumentRules): PreparedSubscription | readonly GraphQLError[] {
+  const query = payload.query;
+  if (typeof query === 'string' && (rules.maxQueryCharacters === null || query.length <= rules.maxQueryCharacters)) {
+    const key = `${payload.operationName ?? ''}\n${query}`;
+    const known = prepared(rules).get(key);
+    if (known) return known;
+    const result = prepareAnew(payload, rules);
+    // Only documents that passed are kept: a refused one costs its sender the parse every time.
+    if ('document' in result) prepared(rules).set(key, result);
+    return result;
+  }
+  return prepareAnew(payload, rules);
+}
+
+/** Documents already prepared, per set of rules: clients send the same few subscription documents, as with queries. */
+const PREPARED = new WeakMap<DocumentRules, LRUCache<string, PreparedSubscription>>();
+/** Prepared documents kept; each is bounded by `MAX_QUERY_CHARACTERS` and `MAX_TOKENS`. */
+const MAX_PREPARED = 500;
+
+function prepared(rules: DocumentRules): LRUCache<string, PreparedSubscription> {
+  let cache = PREPARED.get(rules);
+  if (!cache) {
+    cache = new LRUCache({ max: MAX_PREPARED });
+    PREPARED.set(rules, cache);
+  }
+  return cache;
+}
+
+function prepareAnew(payload: SubscribePayload, rules: DocumentRules): PreparedSubscription | readonly GraphQLError[] {
   const query = payload.query;
   if (typeof query !== 'string') return [new BadRequestError('A subscribe message needs its query as a string.')];
   if (rules.maxQueryCharacters !== null && query.length > rules.maxQueryCharacters) {
