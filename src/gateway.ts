@@ -36,6 +36,7 @@ import { errorLoggingPlugin } from './http/error-logging.js';
 import { jsonErrors } from './http/error-response.js';
 import { requestErrorStatusPlugin } from './http/status-codes.js';
 import { refuseUnacceptable } from './http/not-acceptable.js';
+import { subscriptionsOverWebSocketOnly } from './http/subscriptions-over-websocket.js';
 import { explorerOffPage } from './http/explorer-off.js';
 import { noStoreForCredentials, securityHeaders, singleAuthorization } from './http/security-headers.js';
 import { readiness, sharedStateChecks, type ReadinessReport } from './http/readiness.js';
@@ -254,6 +255,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     // Trusted documents sent by hash are filled in after this, so only text a client sends is limited.
     demand.limitQueryLength,
     ...(trustedDocuments ? [requireTrustedDocuments(trustedDocuments)] : []),
+    // Subscriptions go over WebSocket, on this same path (below).
+    subscriptionsOverWebSocketOnly(demand.parseOptions),
     expressMiddleware(apollo, {
       // Each request's state (viewer, budgets, service APIs, data sources): see createRequestContext.
       context: ({ req }) => createRequestContext(contextDependencies, req),

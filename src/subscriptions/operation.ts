@@ -82,7 +82,14 @@ function prepareAnew(payload: SubscribePayload, rules: DocumentRules): PreparedS
     if (!(error instanceof GraphQLError)) throw error;
     return [coded(error, ApolloErrorCode.GraphqlParseFailed)];
   }
-  const errors = validate(rules.schema, document, [...specifiedRules, ...rules.validationRules]);
+  let errors: readonly GraphQLError[];
+  try {
+    errors = validate(rules.schema, document, [...specifiedRules, ...rules.validationRules]);
+  } catch (error) {
+    // graphql-js 16's SingleFieldSubscriptionsRule throws on a root `@skip(if: $variable)` instead of reporting it.
+    if (!(error instanceof GraphQLError)) throw error;
+    errors = [error];
+  }
   if (errors.length > 0) return errors.map((error) => coded(error, ApolloErrorCode.GraphqlValidationFailed));
   const operation = getOperationAST(document, payload.operationName ?? undefined);
   if (!operation) return [new BadRequestError('The document must hold one operation, or name the one to run in operationName.')];
