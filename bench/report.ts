@@ -1,6 +1,7 @@
 /** What a bench run reports (its `--json` and `--out` output), and how two of its figures are compared. */
 import type { FloodReport } from './flood.js';
 import type { HostileReport } from './hostile.js';
+import type { SubscriptionReport } from './subscriptions.js';
 import { ratioInterval } from './measure.js';
 import { fixed } from './table.js';
 
@@ -69,6 +70,7 @@ export interface BenchReport {
   baselines?: BaselineReport;
   flood?: FloodReport;
   hostile?: HostileReport;
+  subscriptions?: SubscriptionReport;
 }
 
 /** One ratio of the feed against its baselines, with its goal when the project set one. */

@@ -16,6 +16,7 @@
  *                                                   # the gateway against its baselines, alternated
  *   npm run bench -- -s flood                       # a normal client during a flood (bench/flood.ts)
  *   npm run bench -- --hostile                      # hostile request shapes, once each (bench/hostile.ts)
+ *   npm run bench -- --subscriptions                # 1,000 live subscribers: memory and fan-out (bench/subscriptions.ts)
  *
  * Options (environment variable in brackets):
  *   -c, --connections <n>   concurrent connections [BENCH_CONNECTIONS] (default 10)
@@ -26,6 +27,8 @@
  *                           profile-cold, flood (default: all but flood)
  *       --slices <n>        slices each scenario of a group is measured in, alternated [BENCH_SLICES] (default 4)
  *       --hostile           send each hostile request shape once instead, and print a markdown table
+ *       --subscriptions     measure live subscribers instead (memory each, fan-out latency), as a markdown table
+ *       --subscribers <n>   subscribers of --subscriptions [BENCH_SUBSCRIBERS] (default 1000); -c sets the follows in flight
  *       --json              print the results as JSON on stdout (the tables go to stderr)
  *       --out <file>        write the results as JSON to <file> (the tables stay on stdout)
  *       --compare <file>    print the results next to those of an earlier `--json` or `--out` run
@@ -94,6 +97,7 @@ import { baselineReport, baselineTables, BASELINE_GROUP } from './baselines-tabl
 import { redisServerAvailable, startBaseline, startRedis, type BenchChild } from './children.js';
 import { floodTables, runFlood } from './flood.js';
 import { hostileTable, runHostile } from './hostile.js';
+import { runSubscriptions, subscriptionTable } from './subscriptions.js';
 import { load, mergeRuns, metricSum, percentile, postGraphql, scrapeMetrics, settledServiceCalls, type LoadRun } from './measure.js';
 import { compareRounds, type BenchReport, type ScenarioResult, type Settings } from './report.js';
 import { fixed, table } from './table.js';
@@ -185,7 +189,8 @@ const DEFAULT_MAX_IN_FLIGHT_PER_CLIENT = 16;
 
 const USAGE =
   'usage: npm run bench -- [-c connections] [-d seconds] [-w seconds] [-s scenario]... [--slices n] [--json] [--out file.json] [--compare file.json]\n' +
-  '       npm run bench -- --hostile [--json] [--out file.json]';
+  '       npm run bench -- --hostile [--json] [--out file.json]\n' +
+  '       npm run bench -- --subscriptions [--subscribers n] [-c follows in flight] [--json] [--out file.json]';
 
 function readOptions() {
   const { values } = parseArgs({
@@ -196,6 +201,8 @@ function readOptions() {
       scenario: { type: 'string', short: 's', multiple: true },
       slices: { type: 'string', default: process.env.BENCH_SLICES ?? '4' },
       hostile: { type: 'boolean', default: false },
+      subscriptions: { type: 'boolean', default: false },
+      subscribers: { type: 'string', default: process.env.BENCH_SUBSCRIBERS ?? '1000' },
       json: { type: 'boolean', default: false },
       out: { type: 'string' },
       compare: { type: 'string' },
@@ -213,8 +220,10 @@ function readOptions() {
     slices: wholeNumber('slices', values.slices, 1),
   };
   if (values.hostile && (values.scenario || values.compare)) throw new StackError('--hostile runs alone: drop -s and --compare.');
+  if (values.subscriptions && (values.scenario || values.compare || values.hostile)) throw new StackError('--subscriptions runs alone: drop -s, --compare and --hostile.');
+  const alone = values.hostile || values.subscriptions;
   const known = [...SCENARIOS.map((scenario) => scenario.name), FLOOD];
-  let names = values.scenario ?? (values.hostile ? [] : SCENARIOS.map((scenario) => scenario.name));
+  let names = values.scenario ?? (alone ? [] : SCENARIOS.map((scenario) => scenario.name));
   const unknown = names.filter((name) => !known.includes(name));
   if (unknown.length > 0) throw new StackError(`Unknown scenario ${unknown.join(', ')}; known: ${known.join(', ')}.`);
   // The production-like gateway needs a Redis: asked for by name it must have one; by default it runs when one can be had.
@@ -233,6 +242,7 @@ function readOptions() {
     scenarios: SCENARIOS.filter((scenario) => names.includes(scenario.name)),
     flood: names.includes(FLOOD),
     hostile: values.hostile,
+    subscriptions: values.subscriptions ? { subscribers: wholeNumber('subscribers', values.subscribers, 1) } : null,
     json: values.json,
     outFile: values.out ?? null,
     baseline,
@@ -318,7 +328,7 @@ async function main(): Promise<void> {
   progress(`Starting the stack on free ports${extras.length > 0 ? `, and ${extras.join(', ')}` : ''}…`);
   try {
     await startStack(stack);
-    const running = options.hostile ? hostileOnly(stack) : run(stack, options);
+    const running = options.hostile ? hostileOnly(stack) : options.subscriptions ? subscriptionsOnly(stack, options) : run(stack, options);
     // When a child dies, the run fails too, after the race is decided.
     running.catch(() => {});
     const children = [stack.main, ...stack.variants.values(), ...stack.baselines.values(), ...stack.helpers];
@@ -560,6 +570,21 @@ async function fetchSinkStats(url: string): Promise<{ exports: number; bytes: nu
   }
 }
 
+async function subscriptionsOnly(stack: Stack, options: Options): Promise<BenchReport> {
+  const report = newReport({ connections: options.settings.connections, durationSeconds: 0, warmupSeconds: 0 });
+  report.subscriptions = await runSubscriptions(
+    {
+      graphql: stack.main.urls.graphql,
+      metrics: stack.main.urls.metrics,
+      env: stack.env,
+      subscribers: options.subscriptions!.subscribers,
+      concurrency: options.settings.connections,
+    },
+    progress,
+  );
+  return report;
+}
+
 async function hostileOnly(stack: Stack): Promise<BenchReport> {
   const report = newReport({ connections: 1, durationSeconds: 0, warmupSeconds: 0 });
   progress('Sending each hostile request once…');
@@ -785,6 +810,7 @@ function print(report: BenchReport, options: Options): void {
   }
   if (report.flood) sections.push(floodTables(report.flood));
   if (report.hostile) sections.push(hostileTable(report.hostile));
+  if (report.subscriptions) sections.push(subscriptionTable(report.subscriptions));
   out('');
   out(sections.join('\n\n'));
 }

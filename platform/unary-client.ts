@@ -4,6 +4,7 @@ import {
   credentials,
   type CallOptions,
   type ChannelOptions,
+  type ClientReadableStream,
   type ServiceDefinition,
   type ServiceError,
 } from '@grpc/grpc-js';
@@ -26,10 +27,33 @@ export interface CallTracker {
 /**
  * The promise-returning methods of a ts-proto service definition, keyed as in
  * the definition (`batchGetUsers`), each typed from its request and response.
+ * Methods that stream their responses are in `ServerStreamApi` instead.
  */
 export type UnaryApi<D> = {
-  [K in keyof D]: D[K] extends { requestSerialize: (r: infer Req) => Buffer; responseDeserialize: (b: Buffer) => infer Res }
+  [K in keyof D as D[K] extends { responseStream: true } ? never : K]: D[K] extends {
+    requestSerialize: (r: infer Req) => Buffer;
+    responseDeserialize: (b: Buffer) => infer Res;
+  }
     ? (request: Req, options?: UnaryCallOptions) => Promise<Res>
+    : never;
+};
+
+/** Settings of a call that streams its responses: no deadline, as the stream lasts as long as its caller wants it. */
+export interface StreamCallOptions {
+  metadata?: Metadata;
+}
+
+/**
+ * The server-streaming methods of a ts-proto service definition, keyed as in
+ * the definition (`watchNotifications`): each starts the call and returns its
+ * stream of responses; `cancel()` ends it (gRPC CANCELLED at the service).
+ */
+export type ServerStreamApi<D> = {
+  [K in keyof D as D[K] extends { responseStream: true } ? K : never]: D[K] extends {
+    requestSerialize: (r: infer Req) => Buffer;
+    responseDeserialize: (b: Buffer) => infer Res;
+  }
+    ? (request: Req, options?: StreamCallOptions) => ClientReadableStream<Res>
     : never;
 };
 
@@ -42,6 +66,8 @@ export interface UnaryCallObserver {
 /** A promise-based client of one service, with the channel it owns. */
 export interface UnaryClient<D> {
   readonly api: UnaryApi<D>;
+  /** The methods that stream their responses, over the same channel. */
+  readonly streams: ServerStreamApi<D>;
   readonly address: string;
   /** The underlying grpc-js client, for channel state and `waitForReady`. */
   readonly raw: Client;
@@ -70,7 +96,8 @@ export const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
 
 /**
  * Creates one channel to `address` and a typed, promise-based method for every
- * unary RPC of `definition`. Create one per service and close it on shutdown.
+ * unary RPC of `definition` (and a stream for every server-streaming one).
+ * Create one per service and close it on shutdown.
  */
 export function createUnaryClient<D extends ServiceDefinition>(
   definition: D,
@@ -92,7 +119,13 @@ export function createUnaryClient<D extends ServiceDefinition>(
   let turn = 0;
   const next = count === 1 ? () => client : () => channels[(turn = (turn + 1) % count)]!;
   const api: Record<string, (request: unknown, callOptions?: UnaryCallOptions) => Promise<unknown>> = {};
+  const streams: Record<string, (request: unknown, callOptions?: StreamCallOptions) => ClientReadableStream<unknown>> = {};
   for (const [key, method] of Object.entries(definition)) {
+    if (method.responseStream) {
+      streams[key] = (request, callOptions = {}) =>
+        client.makeServerStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, request, callOptions.metadata ?? new Metadata());
+      continue;
+    }
     api[key] = (request, callOptions = {}) =>
       new Promise((resolve, reject) => {
         const done = options.observer?.onCall(method.path);
@@ -119,6 +152,7 @@ export function createUnaryClient<D extends ServiceDefinition>(
   }
   return {
     api: api as UnaryApi<D>,
+    streams: streams as ServerStreamApi<D>,
     address,
     raw: client,
     close: () => {

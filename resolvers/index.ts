@@ -5,6 +5,7 @@ import { Notification } from './Notification.js';
 import { Post } from './Post.js';
 import { Profile } from './Profile.js';
 import { Query } from './Query.js';
+import { Subscription } from './Subscription.js';
 import { User, UserEdge } from './User.js';
 
 /** Every resolver of the schema, one module per GraphQL type. */
@@ -12,6 +13,7 @@ export const resolvers: Resolvers = {
   DateTime,
   Query,
   Mutation,
+  Subscription,
   User,
   UserEdge,
   Post,

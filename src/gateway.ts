@@ -21,7 +21,7 @@ import { closeServiceClients, createServiceClients, type ServiceClients } from '
 import { createServicePolicies, type ServicePolicies } from './resilience/policies.js';
 import { buildSchema } from './schema.js';
 import { compiledExecution } from './execution/compiled-execution.js';
-import { operationTypeExists } from './validation/operation-types.js';
+import { operationTypeExists, subscriptionsOverWebSocket } from './validation/operation-types.js';
 import { boundedDocumentStore, createDemandControl } from './demand-control/index.js';
 import { GatewayMetrics } from './telemetry/metrics.js';
 import { createGatewayLogger, type Logger } from './telemetry/logger.js';
@@ -35,6 +35,7 @@ import { errorLoggingPlugin } from './http/error-logging.js';
 import { jsonErrors } from './http/error-response.js';
 import { requestErrorStatusPlugin } from './http/status-codes.js';
 import { refuseUnacceptable } from './http/not-acceptable.js';
+import { subscriptionsOverWebSocketOnly } from './http/subscriptions-over-websocket.js';
 import { explorerOffPage } from './http/explorer-off.js';
 import { corsForOrigins } from './http/cors.js';
 import { noStoreForCredentials, securityHeaders, singleAuthorization } from './http/security-headers.js';
@@ -46,7 +47,8 @@ import { clientIp, rateLimitRequests } from './rate-limit/middleware.js';
 import { createOverloadProtection, type SampleLoad } from './overload/index.js';
 import { secretDocumentsNotPersisted } from './persisted-queries/secret-documents.js';
 import { loadTrustedDocuments, requireTrustedDocuments } from './persisted-queries/trusted-documents.js';
-import { createRequestContext, type RequestContextDependencies } from './request-context.js';
+import { createRequestContext, createSubscriptionContext, type RequestContextDependencies } from './request-context.js';
+import { startSubscriptionServer } from './subscriptions/server.js';
 import { ProfileCache, watchProfileChanges } from './sources/profiles/index.js';
 import { createEventBus, EventMetrics, type EventBus, type EventSubscription } from '../platform/events/index.js';
 import { callsPlugin } from './telemetry/calls-plugin.js';
@@ -155,7 +157,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     // Parsed documents are cached by what they hold, their query text included.
     documentStore: boundedDocumentStore(),
     parseOptions: demand.parseOptions,
-    validationRules: [operationTypeExists, ...demand.validationRules],
+    // Subscriptions are served over WebSocket (src/subscriptions), never over HTTP.
+    validationRules: [operationTypeExists, subscriptionsOverWebSocket, ...demand.validationRules],
     stringifyResult: demand.stringifyResult,
     // Sandbox and introspection help developers explore the graph; in
     // production they would hand the whole schema to anyone who asks.
@@ -179,6 +182,9 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       secretDocumentsNotPersisted<GatewayContext>(schema),
       // On stop: refuse new connections, let requests in flight finish within the grace period.
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
+      // ... and close every WebSocket (1001), which ends their subscriptions and upstream streams.
+      // (Started below, once the contexts it builds can be; Apollo Server drains only when stopped, long after.)
+      { serverWillStart: async () => ({ drainServer: () => subscriptions.dispose() }) },
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
@@ -219,6 +225,30 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const profileWatch: EventSubscription | null =
     events && config.profileCacheTtlSeconds > 0 ? await watchProfileChanges(events, profiles, config.profileCacheTtlSeconds * 1000, options.now) : null;
 
+  // GraphQL subscriptions over WebSocket on the same server and path, as Apollo Server documents (graphql-ws).
+  const subscriptions = startSubscriptionServer<GatewayContext>({
+    httpServer,
+    path: '/graphql',
+    schema,
+    settings: config.subscriptions,
+    production: config.production,
+    maxMessageBytes: config.maxBodyBytes,
+    allowedOrigins: config.corsOrigins,
+    verifyToken: (authorization) => tokens.credentialFromHeader(authorization),
+    documentRules: {
+      schema,
+      maxQueryCharacters: config.demandControl.mode === 'off' ? null : config.demandControl.maxQueryCharacters,
+      parseOptions: demand.parseOptions,
+      validationRules: demand.validationRules,
+    },
+    admit: (document, operationName, variables, viewer) => demand.admit(document, operationName, variables, { key: `user:${viewer.id}`, signedIn: true }),
+    context: (viewer, clientAddress) => createSubscriptionContext(contextDependencies, viewer, clientAddress),
+    finish: (context) => context.budget.finish(),
+    metrics,
+    logger,
+    now: options.tokenClock,
+  });
+
   app.use(
     '/graphql',
     graphqlOperationSpan('/graphql'),
@@ -239,6 +269,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     // Trusted documents sent by hash are filled in after this, so only text a client sends is limited.
     demand.limitQueryLength,
     ...(trustedDocuments ? [requireTrustedDocuments(trustedDocuments)] : []),
+    // Subscriptions go over WebSocket, on this same path (below).
+    subscriptionsOverWebSocketOnly(demand.parseOptions),
     expressMiddleware(apollo, {
       // Each request's state (viewer, budgets, service APIs, data sources): see createRequestContext.
       context: ({ req }) => createRequestContext(contextDependencies, req),
@@ -261,6 +293,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     // Second, so that /healthz (what a supervisor waits for) answers only once /graphql can.
     await listen(adminServer, config.adminPort, config.adminHost, 'ADMIN_HOST, ADMIN_PORT');
   } catch (error) {
+    // Stopping Apollo Server drains the subscriptions too.
     await apollo.stop();
     await release();
     throw error;

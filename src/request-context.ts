@@ -8,9 +8,10 @@ import type { GatewayContext } from './context.js';
 import type { DemandControl } from './demand-control/index.js';
 import { InternalServerError } from './errors.js';
 import { createServiceApis } from './grpc/service-apis.js';
+import { createServiceStreams } from './grpc/service-streams.js';
 import type { ServiceClients } from './grpc/service-clients.js';
 import { DegradedErrors } from './http/degraded-errors.js';
-import { clientIp, requestLimits } from './rate-limit/middleware.js';
+import { addressLimits, clientIp } from './rate-limit/middleware.js';
 import type { ServicePolicies } from './resilience/policies.js';
 import { createSources } from './sources/index.js';
 import type { ProfileCache } from './sources/profiles/index.js';
@@ -29,7 +30,10 @@ export interface RequestContextDependencies {
    * The settings a context reads: the request's time budget, the RPC timeout,
    * the service secret, and whether this is production (which decides who sees `extensions.calls`).
    */
-  config: Pick<GatewayConfig, 'rpcTimeoutMs' | 'serviceSecret' | 'production'> & { resilience: Pick<GatewayConfig['resilience'], 'requestBudgetMs'> };
+  config: Pick<GatewayConfig, 'rpcTimeoutMs' | 'serviceSecret' | 'production'> & {
+    resilience: Pick<GatewayConfig['resilience'], 'requestBudgetMs'>;
+    subscriptions: Pick<GatewayConfig['subscriptions'], 'bufferEvents'>;
+  };
   /** One client per service, created once by the gateway. */
   clients: ServiceClients;
   /** Each service's breaker, bulkhead and retry policy, shared by every request. */
@@ -74,7 +78,8 @@ export async function createRequestContext(dependencies: RequestContextDependenc
   const budgetEndsAt = Date.now() + config.resilience.requestBudgetMs;
   const viewer = await dependencies.viewerOf(req);
   try {
-    return buildContext(dependencies, req, viewer, budgetEndsAt);
+    const address = clientIp(req);
+    return buildContext(dependencies, viewer, budgetEndsAt, { address, idempotencyKey: idempotencyKeyHeader(req.headers['idempotency-key']) });
   } catch (error) {
     // Apollo Server answers a failed context with a 500 and calls no plugin that could log it.
     logger.error({ err: error, requestId: req.headers[REQUEST_ID_HEADER] }, 'context creation failed');
@@ -82,30 +87,45 @@ export async function createRequestContext(dependencies: RequestContextDependenc
   }
 }
 
+/**
+ * The `GatewayContext` of one piece of subscription work: starting a
+ * subscription (its `subscribe` resolver, its permission rule), or resolving
+ * one of its events. Each gets its own, as a request does: fresh loaders (an
+ * event never sees what an earlier one cached), its own execution budget and
+ * time budget, and the viewer the connection verified. `clientAddress` is the
+ * connection's peer.
+ */
+export function createSubscriptionContext(dependencies: RequestContextDependencies, viewer: Viewer, clientAddress: string): GatewayContext {
+  const budgetEndsAt = Date.now() + dependencies.config.resilience.requestBudgetMs;
+  return buildContext(dependencies, viewer, budgetEndsAt, { address: clientAddress, idempotencyKey: null });
+}
+
+/** What a context takes from the client's side of the connection. */
+interface ClientEdge {
+  /** The client's address: who pays when there is no viewer, and whose sign-in attempts are counted. */
+  address: string;
+  idempotencyKey: string | null;
+}
+
 /** The context itself, once the viewer is known; see `GatewayContext` for what each part is for. */
-function buildContext(dependencies: RequestContextDependencies, req: Request, viewer: Viewer | null, budgetEndsAt: number): GatewayContext {
+function buildContext(dependencies: RequestContextDependencies, viewer: Viewer | null, budgetEndsAt: number, client: ClientEdge): GatewayContext {
   const { config, clients, policies, shared, demand, metrics } = dependencies;
   const budget = demand.budget();
   const calls = CallRecorder.forRequest(config.production, viewer);
-  const services = createServiceApis(clients, {
-    budget,
-    calls,
-    policies,
-    budgetEndsAt,
-    rpcTimeoutMs: config.rpcTimeoutMs,
-    // The service secret goes with every call, anonymous viewer or not: services refuse
-    // any call without it, and act on the viewer's identity only because it vouches for it.
-    metadata: identityMetadata(config.serviceSecret, viewer && { userId: viewer.id, roles: viewer.roles }),
-  });
+  // The service secret goes with every call, anonymous viewer or not: services refuse
+  // any call without it, and act on the viewer's identity only because it vouches for it.
+  const metadata = identityMetadata(config.serviceSecret, viewer && { userId: viewer.id, roles: viewer.roles });
+  const services = createServiceApis(clients, { budget, calls, policies, budgetEndsAt, rpcTimeoutMs: config.rpcTimeoutMs, metadata });
+  const streams = createServiceStreams(clients, { metadata, maxBuffered: config.subscriptions.bufferEvents });
   return {
     viewer,
     signedIn: new Set<string>(),
-    sources: createSources({ services, viewer, budget, onBatch: metrics.onLoaderBatch, profileCache: dependencies.profiles, calls }),
+    sources: createSources({ services, streams, viewer, budget, onBatch: metrics.onLoaderBatch, profileCache: dependencies.profiles, calls }),
     degraded: new DegradedErrors(),
-    idempotencyKey: idempotencyKeyHeader(req.headers['idempotency-key']),
-    limits: requestLimits(shared.rateLimits, req),
+    idempotencyKey: client.idempotencyKey,
+    limits: addressLimits(shared.rateLimits, client.address),
     budget,
-    payer: viewer ? { key: `user:${viewer.id}`, signedIn: true } : { key: `ip:${clientIp(req)}`, signedIn: false },
+    payer: viewer ? { key: `user:${viewer.id}`, signedIn: true } : { key: `ip:${client.address}`, signedIn: false },
     calls,
   };
 }

@@ -310,6 +310,19 @@ export type RegisterInput = {
   username: Scalars['String']['input'];
 };
 
+/**
+ * Live updates, served over WebSocket (the graphql-transport-ws protocol of graphql-ws) at the same
+ * URL as queries: sign in with `connectionParams: { authorization: "Bearer <access token>" }`.
+ * Each requires a signed-in viewer and concerns only the viewer's own notifications.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Each notification stored for the viewer from now on, as it is stored. */
+  notificationAdded: Notification;
+  /** The viewer's unread notification count: once at the start, then each time it changes. */
+  unreadNotificationCount: Scalars['Int']['output'];
+};
+
 export type UpdateProfileInput = {
   /** An http(s) URL of up to 2,048 characters, or an empty string to remove the avatar. */
   avatarUrl?: InputMaybe<Scalars['String']['input']>;
@@ -489,6 +502,7 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RegisterInput: RegisterInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   UpdateProfileInput: UpdateProfileInput;
   User: ResolverTypeWrapper<UserMessage>;
   UserConnection: ResolverTypeWrapper<Omit<UserConnection, 'edges'> & { edges: Array<ResolversTypes['UserEdge']> }>;
@@ -516,6 +530,7 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   RegisterInput: RegisterInput;
   String: Scalars['String']['output'];
+  Subscription: Record<PropertyKey, never>;
   UpdateProfileInput: UpdateProfileInput;
   User: UserMessage;
   UserConnection: Omit<UserConnection, 'edges'> & { edges: Array<ResolversParentTypes['UserEdge']> };
@@ -631,6 +646,11 @@ export type QueryResolvers<ContextType = GatewayContext, ParentType extends Reso
   users?: Resolver<Array<Maybe<ResolversTypes['User']>>, ParentType, ContextType, RequireFields<QueryUsersArgs, 'ids'>>;
 };
 
+export type SubscriptionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  notificationAdded?: SubscriptionResolver<ResolversTypes['Notification'], "notificationAdded", ParentType, ContextType>;
+  unreadNotificationCount?: SubscriptionResolver<ResolversTypes['Int'], "unreadNotificationCount", ParentType, ContextType>;
+};
+
 export type UserResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
   avatarUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   bio?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -670,6 +690,7 @@ export type Resolvers<ContextType = GatewayContext> = {
   PostEdge?: PostEdgeResolvers<ContextType>;
   Profile?: ProfileResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserConnection?: UserConnectionResolvers<ContextType>;
   UserEdge?: UserEdgeResolvers<ContextType>;

@@ -1,4 +1,4 @@
-import { status, type ServerUnaryCall } from '@grpc/grpc-js';
+import { status, type Metadata } from '@grpc/grpc-js';
 import type { CallerIdentity } from '../../platform/identity.js';
 import { RpcError } from './errors.js';
 
@@ -7,6 +7,11 @@ import { RpcError } from './errors.js';
  * (`checkCaller` in platform/identity.ts), and the ownership check a write
  * makes with it.
  */
+
+/** A call a handler receives, unary or streaming: what the caller check keys its record by. */
+export interface ServerCall {
+  readonly metadata: Metadata;
+}
 
 // The server records what it verified for each call here, so that handlers can
 // ask for the caller without seeing the secret or re-checking it.
@@ -19,7 +24,7 @@ interface CallerState {
 }
 
 /** Records the outcome of `checkCaller` for `call`; called by the server before the handler runs. */
-export function recordCaller(call: ServerUnaryCall<unknown, unknown>, caller: CallerIdentity | null, enforced: boolean): void {
+export function recordCaller(call: ServerCall, caller: CallerIdentity | null, enforced: boolean): void {
   verifiedCallers.set(call, { caller, enforced });
 }
 
@@ -37,7 +42,7 @@ export interface ActorCheck {
  * PERMISSION_DENIED when it names someone else. A server started without
  * identity checks (a single service under test) trusts the request.
  */
-export function requireActor(call: ServerUnaryCall<unknown, unknown>, actorId: string, check: ActorCheck): CallerIdentity | null {
+export function requireActor(call: ServerCall, actorId: string, check: ActorCheck): CallerIdentity | null {
   const state = verifiedCallers.get(call);
   if (!state?.enforced) return state?.caller ?? null;
   const { caller } = state;

@@ -1,6 +1,6 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { createServer, type Server } from 'node:http';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { isRpcError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { ServiceBinding } from './server.js';
@@ -22,8 +22,9 @@ export interface ServiceMetrics {
 /**
  * Serves a service's metrics on `METRICS_ADDR` (`host:port`, for Prometheus to
  * scrape `/metrics`): `grpc_server_handled_total{method,code}`,
- * `grpc_server_handling_seconds{method}`, the default process metrics, and
- * whatever the service registered on `registry` (its events).
+ * `grpc_server_handling_seconds{method}` (unary methods),
+ * `grpc_server_streams_open{method}` (response streams), the default process
+ * metrics, and whatever the service registered on `registry` (its events).
  * Returns null when `METRICS_ADDR` is unset: a service on a developer's
  * machine needs no second port.
  */
@@ -48,6 +49,13 @@ export async function startServiceMetrics(
     help: 'Time spent handling RPCs, by method.',
     labelNames: ['method'] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [registry],
+  });
+
+  const streamsOpen = new Gauge({
+    name: 'grpc_server_streams_open',
+    help: 'Response streams open now, by method.',
+    labelNames: ['method'] as const,
     registers: [registry],
   });
 
@@ -77,10 +85,17 @@ export async function startServiceMetrics(
       return services.map(({ definition, implementation }) => {
         const observed: Record<string, (request: unknown, call: unknown) => Promise<unknown>> = {};
         for (const [key, handler] of Object.entries(implementation as Record<string, (request: unknown, call: unknown) => unknown>)) {
-          const path = (definition as Record<string, { path?: string }>)[key]?.path ?? key;
+          const { path = key, responseStream = false } = (definition as Record<string, { path?: string; responseStream?: boolean }>)[key] ?? {};
           const method = path.slice(path.lastIndexOf('/') + 1);
           observed[key] = async (request, call) => {
-            const end = seconds.startTimer({ method });
+            // A stream lasts as long as its caller watches: counted while open, not timed.
+            let end: () => void;
+            if (responseStream) {
+              streamsOpen.inc({ method });
+              end = () => streamsOpen.dec({ method });
+            } else {
+              end = seconds.startTimer({ method });
+            }
             try {
               const response = await handler(request, call);
               handled.inc({ method, code: 'OK' });

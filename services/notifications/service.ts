@@ -1,13 +1,19 @@
-import { NotificationsServiceService, type Notification } from '../../generated/proto/pinstack/notifications/v1/notifications.js';
+import { NotificationsServiceService } from '../../generated/proto/pinstack/notifications/v1/notifications.js';
 import { invalidArgument } from '../common/errors.js';
 import { requireActor } from '../common/caller.js';
 import { decodeCursor, encodeCursor, pageSize } from '../common/pagination.js';
+import { createLogger } from '../common/logger.js';
 import { bindService, type ServiceBinding } from '../common/server.js';
-import type { NotificationRecord, NotificationRepository } from './repository.js';
+import { LiveFeed } from './live-feed.js';
+import { toNotification } from './messages.js';
+import type { NotificationRepository } from './repository.js';
 import { checkNotificationIds, requireId } from './validation.js';
 
 export interface NotificationsServiceDeps {
+  /** The store: as observed by `feed` when one is given (`feed.observe(repository)`), so that what it stores reaches the streams. */
   repository: NotificationRepository;
+  /** Who watches whose notifications (WatchNotifications); without one, the service makes its own over `repository`. */
+  feed?: LiveFeed;
 }
 
 /**
@@ -15,7 +21,9 @@ export interface NotificationsServiceDeps {
  * with an unread count that covers all of them, not just the page. They are
  * created from domain events (`events.ts`), never by an RPC.
  */
-export function createNotificationsService({ repository }: NotificationsServiceDeps): ServiceBinding {
+export function createNotificationsService(deps: NotificationsServiceDeps): ServiceBinding {
+  const feed = deps.feed ?? new LiveFeed({ logger: createLogger('notifications') });
+  const repository = deps.feed ? deps.repository : feed.observe(deps.repository);
   return bindService(NotificationsServiceService, {
     async listNotifications(request, call) {
       const { pageSize: requested, pageToken, unreadOnly } = request;
@@ -44,6 +52,16 @@ export function createNotificationsService({ repository }: NotificationsServiceD
       const ids = checkNotificationIds(request.ids);
       return { updatedCount: await repository.markRead(recipientId, ids) };
     },
+
+    async watchNotifications(request, call) {
+      const recipientId = requireId(request.recipientId, 'recipient_id');
+      // Private to the recipient, like the listing.
+      requireActor(call, recipientId, { field: 'recipient_id' });
+      if (!request.notifications && !request.unreadCount) {
+        throw invalidArgument('notifications', 'set notifications, unread_count or both: a stream of nothing is no stream');
+      }
+      await feed.watch(recipientId, request, call);
+    },
   });
 }
 
@@ -60,16 +78,4 @@ function sequenceFromToken(token: string): number | null {
     throw invalidArgument('page_token', 'page_token is not a valid cursor');
   }
   return sequence;
-}
-
-function toNotification(record: NotificationRecord): Notification {
-  return {
-    id: record.id,
-    recipientId: record.recipientId,
-    kind: record.kind,
-    actorId: record.actorId,
-    postId: record.postId,
-    read: record.read,
-    createdAt: new Date(record.createdAt),
-  };
 }

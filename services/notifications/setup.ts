@@ -1,5 +1,6 @@
 import type { EventServiceEnvironment, ServiceSetup } from '../common/setup.js';
 import { consumeNotificationEvents } from './events.js';
+import { LiveFeed } from './live-feed.js';
 import { MemoryNotificationRepository } from './memory-repository.js';
 import { seedNotifications } from './seed.js';
 import { createNotificationsService } from './service.js';
@@ -10,7 +11,9 @@ import { createNotificationsService } from './service.js';
  */
 export async function setupNotificationsService({ seed, logger, events, env }: EventServiceEnvironment): Promise<ServiceSetup> {
   const notifications = seedNotifications(seed);
-  const repository = new MemoryNotificationRepository(notifications);
+  const feed = new LiveFeed({ logger });
+  // Everything that stores a notification goes through the observed repository, so each one reaches its recipient's streams.
+  const repository = feed.observe(new MemoryNotificationRepository(notifications));
   logger.info({ notifications: notifications.length }, 'seeded notifications');
   const consumer = await consumeNotificationEvents(events, {
     repository,
@@ -18,7 +21,7 @@ export async function setupNotificationsService({ seed, logger, events, env }: E
     maxDeliver: positiveInteger(env.EVENTS_MAX_DELIVER),
     ackWaitMs: positiveInteger(env.EVENTS_ACK_WAIT_MS),
   });
-  return { services: [createNotificationsService({ repository })], close: () => consumer.stop() };
+  return { services: [createNotificationsService({ repository, feed })], close: () => consumer.stop() };
 }
 
 /** A positive integer setting, or undefined (the bus's default) when unset; throws for anything else. */

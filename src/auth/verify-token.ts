@@ -55,6 +55,13 @@ const VERIFIED_TOKEN_TTL_MS = 60_000;
 /** How many verified tokens are remembered: about one per active client of a replica. */
 const MAX_VERIFIED_TOKENS = 10_000;
 
+/** A verified access token: whose it is, and until when it is accepted. */
+export interface VerifiedCredential {
+  viewer: Viewer;
+  /** When the token stops being accepted, in epoch ms: its `exp` plus the clock tolerance. */
+  expiresAt: number;
+}
+
 /** A token that verified, and the times its claims hold between. */
 interface VerifiedToken {
   viewer: Viewer;
@@ -101,6 +108,15 @@ export class TokenVerifier {
    * `InvalidTokenError` when there is one that does not verify.
    */
   async viewerFromHeader(header: string | undefined): Promise<Viewer | null> {
+    return (await this.credentialFromHeader(header))?.viewer ?? null;
+  }
+
+  /**
+   * `viewerFromHeader`, with the time the token stops being accepted: what a
+   * connection that outlives its first request (a WebSocket) needs, to end
+   * when its token does.
+   */
+  async credentialFromHeader(header: string | undefined): Promise<VerifiedCredential | null> {
     if (header === undefined || header === '') return null;
     if (header.length > MAX_AUTHORIZATION_LENGTH) throw new InvalidTokenError('The access token is too large.');
     const match = /^Bearer\s+([A-Za-z0-9_\-.]+)$/i.exec(header.trim());
@@ -109,16 +125,18 @@ export class TokenVerifier {
   }
 
   /** `verify`, answered from the tokens already verified while their claims still hold. */
-  private async verifiedOnce(token: string): Promise<Viewer> {
+  private async verifiedOnce(token: string): Promise<VerifiedCredential> {
     const now = this.#now();
     const known = this.#verified.get(token);
     const tolerance = CLOCK_TOLERANCE_SECONDS * 1000;
-    if (known && now < known.trustedUntil && now < known.expiresAt + tolerance && now >= known.notBefore - tolerance) return known.viewer;
+    if (known && now < known.trustedUntil && now < known.expiresAt + tolerance && now >= known.notBefore - tolerance) {
+      return { viewer: known.viewer, expiresAt: known.expiresAt + tolerance };
+    }
     // Expired (as jose counts: from exp plus the tolerance on), not yet valid, or trusted long enough: verified in full, which says why it fails.
     if (known) this.#verified.delete(token);
     const { viewer, expiresAt, notBefore } = await this.verify(token);
     this.#verified.set(token, { viewer, expiresAt, notBefore, trustedUntil: now + this.#trustMs });
-    return viewer;
+    return { viewer, expiresAt: expiresAt + tolerance };
   }
 
   private async verify(token: string): Promise<{ viewer: Viewer; expiresAt: number; notBefore: number }> {

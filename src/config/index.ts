@@ -69,6 +69,28 @@ export interface GatewayConfig {
   demandControl: DemandControlSettings;
   /** What one replica takes on at once, and how long it waits for slow clients (`MAX_IN_FLIGHT_*`, `SHED_*`, `HTTP_*_TIMEOUT_MS`). */
   overload: OverloadSettings;
+  /** GraphQL subscriptions over WebSocket: how many, how far behind, how long (`MAX_SUBSCRIPTIONS_*`, `WEBSOCKET_*`). */
+  subscriptions: SubscriptionSettings;
+}
+
+/** Live subscriptions (graphql-ws) on this replica, and the WebSocket connections that carry them. */
+export interface SubscriptionSettings {
+  /** `MAX_WEBSOCKET_CONNECTIONS`: WebSocket connections this replica holds at once; more are refused (HTTP 503) at the upgrade. */
+  maxConnections: number;
+  /** `MAX_SUBSCRIPTIONS_PER_CONNECTION`: subscriptions one connection may run at once. */
+  maxPerConnection: number;
+  /** `MAX_SUBSCRIPTIONS_PER_VIEWER`: subscriptions one viewer may run at once on this replica, over all their connections. */
+  maxPerViewer: number;
+  /** `SUBSCRIPTION_BUFFER_EVENTS`: events one subscription may have waiting for its client; one more ends it with SUBSCRIPTION_OVERFLOW. */
+  bufferEvents: number;
+  /** `WEBSOCKET_MAX_BUFFERED_BYTES`: bytes a connection may have waiting to be sent; past it the connection is closed as too slow. */
+  maxBufferedBytes: number;
+  /** `WEBSOCKET_KEEP_ALIVE_MS`: how often the server pings; a client that has not answered by the next ping is cut. */
+  keepAliveMs: number;
+  /** `WEBSOCKET_INIT_TIMEOUT_MS`: how long a new connection may take to send `connection_init`. */
+  initTimeoutMs: number;
+  /** `WEBSOCKET_TOKEN_RECHECK_MS`: how often a connection's token is verified again (a retired signing key, say), besides its expiry. */
+  tokenRecheckMs: number;
 }
 
 /**
@@ -274,6 +296,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     persistedQueries: persistedQuerySettings(env),
     demandControl: demandControlSettings(env),
     overload: overloadSettings(env),
+    subscriptions: subscriptionSettings(env),
+  };
+}
+
+function subscriptionSettings(env: NodeJS.ProcessEnv): SubscriptionSettings {
+  return {
+    maxConnections: integer(env, 'MAX_WEBSOCKET_CONNECTIONS', 10_000, 1, 10_000_000),
+    maxPerConnection: integer(env, 'MAX_SUBSCRIPTIONS_PER_CONNECTION', 10, 1, 10_000),
+    maxPerViewer: integer(env, 'MAX_SUBSCRIPTIONS_PER_VIEWER', 20, 1, 100_000),
+    bufferEvents: integer(env, 'SUBSCRIPTION_BUFFER_EVENTS', 64, 1, 100_000),
+    maxBufferedBytes: integer(env, 'WEBSOCKET_MAX_BUFFERED_BYTES', 1_000_000, 1_000, 1_000_000_000),
+    keepAliveMs: integer(env, 'WEBSOCKET_KEEP_ALIVE_MS', 12_000, 1_000, 600_000),
+    initTimeoutMs: integer(env, 'WEBSOCKET_INIT_TIMEOUT_MS', 3_000, 100, 600_000),
+    tokenRecheckMs: integer(env, 'WEBSOCKET_TOKEN_RECHECK_MS', 60_000, 1_000, 86_400_000),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestHandler } from 'express';
-import type { GraphQLSchema, ValidationRule } from 'graphql';
+import type { DocumentNode, GraphQLSchema, ValidationRule } from 'graphql';
+import { OperationTooExpensiveError, RateLimitedError } from '../errors.js';
 import type { Registry } from 'prom-client';
 import type { DemandControlSettings } from '../config/index.js';
 import type { CostInFlight } from '../overload/index.js';
@@ -9,7 +10,7 @@ import type { Logger } from '../telemetry/logger.js';
 import { CostEstimator } from './cost-estimator.js';
 import { ExecutionBudget } from './execution-budget.js';
 import { DemandControlMetrics } from './metrics.js';
-import { demandControlPlugin, type DemandControlContext } from './plugin.js';
+import { demandControlPlugin, type CostPayer, type DemandControlContext } from './plugin.js';
 import { limitQueryLength } from './query-length.js';
 import { cappedStringify } from './response-size.js';
 import { structuralLimitRules } from './structural-limits.js';
@@ -34,6 +35,14 @@ export interface DemandControl<C extends DemandControlContext> {
   readonly estimator: CostEstimator;
   /** A new request's execution budget. */
   budget(): ExecutionBudget;
+  /**
+   * The cost checks of the plugin, for an operation that does not pass
+   * through Apollo Server (a subscription over WebSocket), once it has parsed
+   * and validated: its estimated cost against `MAX_OPERATION_COST`, then paid
+   * from `payer`'s cost budget. Throws OPERATION_TOO_EXPENSIVE or RATE_LIMITED
+   * (in `enforce` mode) before it starts.
+   */
+  admit(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | undefined, payer: CostPayer): Promise<void>;
 }
 
 export interface DemandControlOptions {
@@ -67,8 +76,10 @@ export function createDemandControl<C extends DemandControlContext>(
       stringifyResult: (value) => `${JSON.stringify(value)}\n`,
       estimator,
       budget: () => new ExecutionBudget(null),
+      admit: async () => {},
     };
   }
+  const enforce = settings.mode === 'enforce';
   const refused = (limit: string) => metrics.overLimit.inc({ limit, action: 'refused' });
   const limits = { maxRpcs: settings.maxRpcsPerRequest, maxItems: settings.maxItemsPerRequest };
   return {
@@ -79,5 +90,18 @@ export function createDemandControl<C extends DemandControlContext>(
     stringifyResult: cappedStringify(settings.maxResponseBytes, () => refused('responseBytes')),
     estimator,
     budget: () => new ExecutionBudget(limits),
+    async admit(document, operationName, variables, payer) {
+      const estimated = estimator.estimate(document, operationName, variables);
+      if (estimated === null) return;
+      if (estimated > settings.maxOperationCost) {
+        metrics.overLimit.inc({ limit: 'cost', action: enforce ? 'refused' : 'logged' });
+        if (enforce) throw new OperationTooExpensiveError(estimated, settings.maxOperationCost);
+      }
+      const decision = await options.rateLimits.consume(payer.signedIn ? 'costSignedIn' : 'costAnonymous', payer.key, Math.max(1, estimated));
+      if (decision.outcome === 'limited') {
+        metrics.overLimit.inc({ limit: 'costBudget', action: enforce ? 'refused' : 'logged' });
+        if (enforce) throw new RateLimitedError(decision.retryAfterSeconds, "This client's budget of operation cost is spent; try again later.", 'costBudget');
+      }
+    },
   };
 }

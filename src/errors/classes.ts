@@ -230,6 +230,41 @@ export class OperationLimitExceededError extends GatewayError {
   }
 }
 
+/** The subscription limits, as named in `extensions.limit`. */
+export type SubscriptionLimit = 'subscriptionsPerConnection' | 'subscriptionsPerViewer';
+
+/** A new subscription would pass a limit on live subscriptions; it is not started, and the others go on. */
+export class SubscriptionLimitExceededError extends GatewayError {
+  constructor(
+    readonly limit: SubscriptionLimit,
+    max: number,
+  ) {
+    super(
+      GatewayErrorCode.SubscriptionLimitExceeded,
+      limit === 'subscriptionsPerConnection'
+        ? `This connection already has ${max} subscriptions; complete one before starting another.`
+        : `This viewer already has ${max} subscriptions open; complete one before starting another.`,
+      { limit, max },
+    );
+    this.name = 'SubscriptionLimitExceededError';
+  }
+}
+
+/**
+ * A subscription's events arrived faster than its client read them, and more
+ * than `max` were waiting: it is ended rather than queueing without bound.
+ */
+export class SubscriptionOverflowError extends GatewayError {
+  constructor(max: number) {
+    super(
+      GatewayErrorCode.SubscriptionOverflow,
+      `More than ${max} events were waiting for this subscription, so it was ended; fetch what was missed and subscribe again.`,
+      { limit: 'subscriptionBuffer', max },
+    );
+    this.name = 'SubscriptionOverflowError';
+  }
+}
+
 /** What an execution budget counts. */
 export type ExecutionBudgetKind = 'rpcs' | 'items';
 

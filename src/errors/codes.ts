@@ -21,6 +21,10 @@ export const GatewayErrorCode = {
   ExecutionBudgetExceeded: 'EXECUTION_BUDGET_EXCEEDED',
   /** The answer would be larger than `MAX_RESPONSE_BYTES`. */
   ResponseTooLarge: 'RESPONSE_TOO_LARGE',
+  /** A subscription over the per-connection or per-viewer limit (`MAX_SUBSCRIPTIONS_PER_*`); it was not started. */
+  SubscriptionLimitExceeded: 'SUBSCRIPTION_LIMIT_EXCEEDED',
+  /** A subscription fell too far behind its events (a slow consumer) and was ended; fetch what was missed and subscribe again. */
+  SubscriptionOverflow: 'SUBSCRIPTION_OVERFLOW',
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
   InternalServerError: 'INTERNAL_SERVER_ERROR',
 } as const;

@@ -45,6 +45,11 @@ export const permissionRules = {
     updateProfile: canWrite,
     markNotificationsRead: canWrite,
   },
+  // The viewer's own live events; the account must still exist, as for `me`.
+  Subscription: {
+    notificationAdded: hasAccount,
+    unreadNotificationCount: hasAccount,
+  },
   AuthPayload: { accessToken: allow, refreshToken: allow, user: allow },
   PageInfo: { hasNextPage: allow, endCursor: allow },
   User: {
@@ -120,6 +125,14 @@ type FieldMiddleware = Record<string, Record<string, unknown>>;
  * them with the same `normalizeError` as `fallbackError`.
  */
 export function withPermissions(schema: GraphQLSchema): GraphQLSchema {
+  // graphql-middleware wraps a field's `resolve` when it has one, and only
+  // otherwise its `subscribe`: a subscription field with both would start its
+  // stream unchecked, its rule running only on each event.
+  for (const field of Object.values(schema.getSubscriptionType()?.getFields() ?? {})) {
+    if (field.resolve && field.subscribe) {
+      throw new Error(`Subscription.${field.name} has a resolve of its own, so its permission rule would not guard subscribe; give it none.`);
+    }
+  }
   const generated = permissions.generate(schema) as FieldMiddleware;
   const rules = permissionRules as Record<string, Record<string, unknown>>;
   const guarded: FieldMiddleware = {};

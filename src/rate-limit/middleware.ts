@@ -51,9 +51,14 @@ const ATTEMPT_MESSAGES: Record<AttemptKind, string> = {
 };
 
 export function requestLimits(limits: RateLimits, req: Request): RequestLimits {
+  return addressLimits(limits, clientIp(req));
+}
+
+/** `requestLimits` for a client known by its address (`clientIp`). */
+export function addressLimits(limits: RateLimits, address: string): RequestLimits {
   return {
     async attempt(kind) {
-      const decision = await limits.consume(kind, `ip:${clientIp(req)}`);
+      const decision = await limits.consume(kind, `ip:${address}`);
       if (decision.outcome === 'limited') throw new RateLimitedError(decision.retryAfterSeconds, ATTEMPT_MESSAGES[kind], kind);
       if (decision.outcome === 'unavailable') throw new ServiceUnavailableError(LIMIT_STORE);
     },

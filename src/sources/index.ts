@@ -1,5 +1,6 @@
 import type { Viewer } from '../auth/viewer.js';
 import type { ServiceApis } from '../grpc/service-apis.js';
+import type { ServiceStreams } from '../grpc/service-streams.js';
 import type { CallRecorder } from '../telemetry/calls.js';
 import { AuthSource } from './auth.js';
 import type { BatchObserver, BatchSettings, ItemBudget } from './batching.js';
@@ -34,6 +35,8 @@ export interface Sources {
 export interface SourceDependencies {
   /** The request's service APIs: its identity, deadlines, retries and error mapping applied, its calls recorded. */
   services: ServiceApis;
+  /** The streaming methods of the services, with the same identity: what subscriptions read. */
+  streams: ServiceStreams;
   /** The verified caller, or null: like state and follow state are the viewer's own. */
   viewer: Viewer | null;
   /** The request's execution budget: batches and pages pay their items from it before they are sent. */
@@ -47,7 +50,7 @@ export interface SourceDependencies {
 }
 
 /** Builds the sources of one request, each with fresh loaders, so nothing cached in them outlives the request or crosses viewers. */
-export function createSources({ services, viewer, budget, onBatch, profileCache, calls }: SourceDependencies): Sources {
+export function createSources({ services, streams, viewer, budget, onBatch, profileCache, calls }: SourceDependencies): Sources {
   const batching: BatchSettings = { onBatch, budget };
   // Writes drop profiles through `profiles`, which is built last because it
   // reads through the others; the hook is only called once a write has run.
@@ -62,7 +65,7 @@ export function createSources({ services, viewer, budget, onBatch, profileCache,
     auth: new AuthSource(services.auth),
     posts,
     relations,
-    notifications: new NotificationsSource(services.notifications, budget),
+    notifications: new NotificationsSource(services.notifications, budget, streams.notifications),
     recommendations,
     profiles,
   };

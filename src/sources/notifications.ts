@@ -1,15 +1,19 @@
-import type { ListNotificationsResponse } from '../../generated/proto/pinstack/notifications/v1/notifications.js';
+import type { ListNotificationsResponse, Notification } from '../../generated/proto/pinstack/notifications/v1/notifications.js';
+import { mapLive, type LiveStream } from '../grpc/live-stream.js';
 import type { ServiceApis } from '../grpc/service-apis.js';
+import type { ServiceStreams } from '../grpc/service-streams.js';
 import type { ItemBudget, PageArgs } from './batching.js';
 
 /**
  * The notifications service as one request sees it: a recipient's page of
- * notifications, and marking them read (nothing a profile shows).
+ * notifications, marking them read (nothing a profile shows), and, for a
+ * subscription, what happens to them from now on.
  */
 export class NotificationsSource {
   constructor(
     private readonly api: ServiceApis['notifications'],
     private readonly budget: ItemBudget,
+    private readonly streams: ServiceStreams['notifications'],
   ) {}
 
   /** A page of `recipientId`'s notifications, newest first, with the unread count. */
@@ -26,5 +30,21 @@ export class NotificationsSource {
   async markRead(recipientId: string, ids: readonly string[]): Promise<number> {
     if (ids.length === 0) return 0;
     return (await this.api.markRead({ recipientId, ids: [...ids] })).updatedCount;
+  }
+
+  /**
+   * Each notification stored for `recipientId` from now on, however it was
+   * created (one WatchNotifications stream, which only the recipient may open).
+   * Stopping the iteration ends the stream at the service.
+   */
+  watchAdded(recipientId: string): LiveStream<Notification> {
+    const events = this.streams.watchNotifications({ recipientId, notifications: true, unreadCount: false });
+    return mapLive(events, (event) => event.notificationAdded);
+  }
+
+  /** `recipientId`'s unread count now, then each time it changes. */
+  watchUnreadCount(recipientId: string): LiveStream<number> {
+    const events = this.streams.watchNotifications({ recipientId, notifications: false, unreadCount: true });
+    return mapLive(events, (event) => event.unreadCount);
   }
 }

@@ -145,6 +145,37 @@ export class GatewayMetrics {
     },
   });
 
+  /** WebSocket connections (graphql-ws) open on this replica, acknowledged or not. */
+  readonly websocketConnections = new Gauge({
+    name: 'gateway_websocket_connections',
+    help: 'WebSocket connections (GraphQL subscriptions) open on this replica.',
+    registers: [this.registry],
+  });
+
+  /** GraphQL subscriptions running on this replica, by root field. */
+  readonly subscriptionsActive = new Gauge({
+    name: 'gateway_subscriptions_active',
+    help: 'GraphQL subscriptions running on this replica, by root field.',
+    labelNames: ['field'] as const,
+    registers: [this.registry],
+  });
+
+  /** Subscriptions refused before they started, by reason (`subscriptionsPerConnection`, `subscriptionsPerViewer`, `document`). */
+  readonly subscriptionsRefused = new Counter({
+    name: 'gateway_subscriptions_refused_total',
+    help: 'GraphQL subscriptions refused before they started, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  /** WebSocket connections the gateway closed, by reason (`unauthorized`, `token-expired`, `token-rejected`, `slow-consumer`, `shutdown`). */
+  readonly websocketClosed = new Counter({
+    name: 'gateway_websocket_closed_total',
+    help: 'WebSocket connections the gateway closed itself, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   /** What the overload gauges read; see `watchOverload`. */
   private overloadSource: OverloadSource | null = null;
 

@@ -72,7 +72,9 @@ describe('the permission tree', () => {
       const after = guarded.getType(typeName);
       assert.ok(isObjectType(before) && isObjectType(after));
       for (const field of fields) {
-        const same = before.getFields()[field]!.resolve === after.getFields()[field]!.resolve;
+        // A subscription field is guarded at `subscribe`, where its stream starts; any other at `resolve`.
+        const entry = (type: typeof before) => type.getFields()[field]!.subscribe ?? type.getFields()[field]!.resolve;
+        const same = entry(before) === entry(after);
         const isAllow = rules[typeName]![field] === allow;
         if (isAllow && !same) wrapped.push(`${typeName}.${field}`);
         if (!isAllow && same) untouched.push(`${typeName}.${field}`);
@@ -80,6 +82,17 @@ describe('the permission tree', () => {
     }
     assert.deepEqual(wrapped, [], 'fields whose rule is allow got a wrapper');
     assert.deepEqual(untouched, [], 'fields with a real rule were left unguarded');
+  });
+
+  it('refuses a subscription field with a resolve of its own, whose rule would then not guard the start of its stream', () => {
+    const schema = makeExecutableSchema({
+      typeDefs: [loadTypeDefs()],
+      resolvers: {
+        ...resolvers,
+        Subscription: { ...resolvers.Subscription, notificationAdded: { subscribe: async function* () {}, resolve: (payload: unknown) => payload } },
+      },
+    });
+    assert.throws(() => withPermissions(schema), /Subscription\.notificationAdded has a resolve of its own/);
   });
 
   it('keeps the coded errors resolvers throw, and masks the others as INTERNAL_SERVER_ERROR', async () => {

@@ -20,7 +20,13 @@ function dependencies(overrides: Partial<RequestContextDependencies> = {}): { de
   const logged: Record<string, unknown>[] = [];
   const logger = createGatewayLogger('info', { write: (line: string) => void logged.push(JSON.parse(line) as Record<string, unknown>) });
   const deps: RequestContextDependencies = {
-    config: { rpcTimeoutMs: 1_000, serviceSecret: 'test-service-secret', production: false, resilience: { requestBudgetMs: 2_000 } },
+    config: {
+      rpcTimeoutMs: 1_000,
+      serviceSecret: 'test-service-secret',
+      production: false,
+      resilience: { requestBudgetMs: 2_000 },
+      subscriptions: { bufferEvents: 64 },
+    },
     clients: {} as RequestContextDependencies['clients'],
     policies: {} as RequestContextDependencies['policies'],
     shared: {} as RequestContextDependencies['shared'],

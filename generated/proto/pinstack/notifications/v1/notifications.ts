@@ -11,7 +11,9 @@ import {
   type ChannelCredentials,
   Client,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
+  type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -95,6 +97,27 @@ export interface MarkReadRequest {
 
 export interface MarkReadResponse {
   updatedCount: number;
+}
+
+/** What to stream: at least one of `notifications` and `unread_count` must be set. */
+export interface WatchNotificationsRequest {
+  recipientId: string;
+  /** Stream each notification stored for the recipient. */
+  notifications: boolean;
+  /**
+   * Stream the recipient's unread count: once when the stream starts, then
+   * each time it changes (a notification stored, notifications marked read).
+   */
+  unreadCount: boolean;
+}
+
+export interface WatchNotificationsResponse {
+  /** A notification just stored for the recipient. */
+  notificationAdded?:
+    | Notification
+    | undefined;
+  /** The recipient's unread count, now. */
+  unreadCount?: number | undefined;
 }
 
 function createBaseNotification(): Notification {
@@ -700,6 +723,210 @@ export const MarkReadResponse: MessageFns<MarkReadResponse> = {
   },
 };
 
+function createBaseWatchNotificationsRequest(): WatchNotificationsRequest {
+  return { recipientId: "", notifications: false, unreadCount: false };
+}
+
+export const WatchNotificationsRequest: MessageFns<WatchNotificationsRequest> = {
+  encode(message: WatchNotificationsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.recipientId !== "") {
+      writer.uint32(10).string(message.recipientId);
+    }
+    if (message.notifications !== false) {
+      writer.uint32(16).bool(message.notifications);
+    }
+    if (message.unreadCount !== false) {
+      writer.uint32(24).bool(message.unreadCount);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchNotificationsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchNotificationsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.recipientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.notifications = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.unreadCount = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchNotificationsRequest {
+    return {
+      recipientId: isSet(object.recipientId)
+        ? globalThis.String(object.recipientId)
+        : isSet(object.recipient_id)
+        ? globalThis.String(object.recipient_id)
+        : "",
+      notifications: isSet(object.notifications) ? globalThis.Boolean(object.notifications) : false,
+      unreadCount: isSet(object.unreadCount)
+        ? globalThis.Boolean(object.unreadCount)
+        : isSet(object.unread_count)
+        ? globalThis.Boolean(object.unread_count)
+        : false,
+    };
+  },
+
+  toJSON(message: WatchNotificationsRequest): unknown {
+    const obj: any = {};
+    if (message.recipientId !== "") {
+      obj.recipientId = message.recipientId;
+    }
+    if (message.notifications !== false) {
+      obj.notifications = message.notifications;
+    }
+    if (message.unreadCount !== false) {
+      obj.unreadCount = message.unreadCount;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchNotificationsRequest>, I>>(base?: I): WatchNotificationsRequest {
+    return WatchNotificationsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchNotificationsRequest>, I>>(object: I): WatchNotificationsRequest {
+    const message = createBaseWatchNotificationsRequest();
+    message.recipientId = object.recipientId ?? "";
+    message.notifications = object.notifications ?? false;
+    message.unreadCount = object.unreadCount ?? false;
+    return message;
+  },
+};
+
+function createBaseWatchNotificationsResponse(): WatchNotificationsResponse {
+  return { notificationAdded: undefined, unreadCount: undefined };
+}
+
+export const WatchNotificationsResponse: MessageFns<WatchNotificationsResponse> = {
+  encode(message: WatchNotificationsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.notificationAdded !== undefined) {
+      Notification.encode(message.notificationAdded, writer.uint32(10).fork()).join();
+    }
+    if (message.unreadCount !== undefined) {
+      writer.uint32(16).int32(message.unreadCount);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchNotificationsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchNotificationsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.notificationAdded = Notification.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.unreadCount = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchNotificationsResponse {
+    return {
+      notificationAdded: isSet(object.notificationAdded)
+        ? Notification.fromJSON(object.notificationAdded)
+        : isSet(object.notification_added)
+        ? Notification.fromJSON(object.notification_added)
+        : undefined,
+      unreadCount: isSet(object.unreadCount)
+        ? globalThis.Number(object.unreadCount)
+        : isSet(object.unread_count)
+        ? globalThis.Number(object.unread_count)
+        : undefined,
+    };
+  },
+
+  toJSON(message: WatchNotificationsResponse): unknown {
+    const obj: any = {};
+    if (message.notificationAdded !== undefined) {
+      obj.notificationAdded = Notification.toJSON(message.notificationAdded);
+    }
+    if (message.unreadCount !== undefined) {
+      obj.unreadCount = Math.round(message.unreadCount);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchNotificationsResponse>, I>>(base?: I): WatchNotificationsResponse {
+    return WatchNotificationsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchNotificationsResponse>, I>>(object: I): WatchNotificationsResponse {
+    const message = createBaseWatchNotificationsResponse();
+    message.notificationAdded = (object.notificationAdded !== undefined && object.notificationAdded !== null)
+      ? Notification.fromPartial(object.notificationAdded)
+      : undefined;
+    message.unreadCount = object.unreadCount ?? undefined;
+    return message;
+  },
+};
+
 /**
  * NotificationsService keeps each user's notifications. It creates them
  * itself, from the domain events user.followed and post.liked (see the
@@ -734,6 +961,26 @@ export const NotificationsServiceDefinition = {
       responseType: MarkReadResponse as typeof MarkReadResponse,
       responseStream: false,
       options: { idempotencyLevel: "IDEMPOTENT" },
+    },
+    /**
+     * WatchNotifications streams what happens to the recipient's notifications
+     * from now on, as asked: each notification stored for them, however it was
+     * created, and their unread count (at once, then whenever it changes).
+     * Only the recipient may watch: the verified caller must be `recipient_id`.
+     * The stream has no end of its own; it ends when the caller cancels it,
+     * with UNAVAILABLE when the service shuts down (watch again), and with
+     * RESOURCE_EXHAUSTED when the caller reads more slowly than events arrive
+     * and more than a bounded number wait for it (list, then watch again).
+     * No idempotency level: it changes nothing, but a stream is never sent
+     * again by the gateway; a subscription whose stream fails ends with it.
+     */
+    watchNotifications: {
+      name: "WatchNotifications",
+      requestType: WatchNotificationsRequest as typeof WatchNotificationsRequest,
+      requestStream: false,
+      responseType: WatchNotificationsResponse as typeof WatchNotificationsResponse,
+      responseStream: true,
+      options: {},
     },
   },
 } as const;
@@ -774,6 +1021,29 @@ export const NotificationsServiceService = {
     responseSerialize: (value: MarkReadResponse): Buffer => Buffer.from(MarkReadResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): MarkReadResponse => MarkReadResponse.decode(value),
   },
+  /**
+   * WatchNotifications streams what happens to the recipient's notifications
+   * from now on, as asked: each notification stored for them, however it was
+   * created, and their unread count (at once, then whenever it changes).
+   * Only the recipient may watch: the verified caller must be `recipient_id`.
+   * The stream has no end of its own; it ends when the caller cancels it,
+   * with UNAVAILABLE when the service shuts down (watch again), and with
+   * RESOURCE_EXHAUSTED when the caller reads more slowly than events arrive
+   * and more than a bounded number wait for it (list, then watch again).
+   * No idempotency level: it changes nothing, but a stream is never sent
+   * again by the gateway; a subscription whose stream fails ends with it.
+   */
+  watchNotifications: {
+    path: "/pinstack.notifications.v1.NotificationsService/WatchNotifications" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchNotificationsRequest): Buffer =>
+      Buffer.from(WatchNotificationsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchNotificationsRequest => WatchNotificationsRequest.decode(value),
+    responseSerialize: (value: WatchNotificationsResponse): Buffer =>
+      Buffer.from(WatchNotificationsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WatchNotificationsResponse => WatchNotificationsResponse.decode(value),
+  },
 } as const;
 
 export interface NotificationsServiceServer extends UntypedServiceImplementation {
@@ -785,6 +1055,19 @@ export interface NotificationsServiceServer extends UntypedServiceImplementation
    * marking them again changes nothing and counts 0.
    */
   markRead: handleUnaryCall<MarkReadRequest, MarkReadResponse>;
+  /**
+   * WatchNotifications streams what happens to the recipient's notifications
+   * from now on, as asked: each notification stored for them, however it was
+   * created, and their unread count (at once, then whenever it changes).
+   * Only the recipient may watch: the verified caller must be `recipient_id`.
+   * The stream has no end of its own; it ends when the caller cancels it,
+   * with UNAVAILABLE when the service shuts down (watch again), and with
+   * RESOURCE_EXHAUSTED when the caller reads more slowly than events arrive
+   * and more than a bounded number wait for it (list, then watch again).
+   * No idempotency level: it changes nothing, but a stream is never sent
+   * again by the gateway; a subscription whose stream fails ends with it.
+   */
+  watchNotifications: handleServerStreamingCall<WatchNotificationsRequest, WatchNotificationsResponse>;
 }
 
 export interface NotificationsServiceClient extends Client {
@@ -824,6 +1107,27 @@ export interface NotificationsServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: MarkReadResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * WatchNotifications streams what happens to the recipient's notifications
+   * from now on, as asked: each notification stored for them, however it was
+   * created, and their unread count (at once, then whenever it changes).
+   * Only the recipient may watch: the verified caller must be `recipient_id`.
+   * The stream has no end of its own; it ends when the caller cancels it,
+   * with UNAVAILABLE when the service shuts down (watch again), and with
+   * RESOURCE_EXHAUSTED when the caller reads more slowly than events arrive
+   * and more than a bounded number wait for it (list, then watch again).
+   * No idempotency level: it changes nothing, but a stream is never sent
+   * again by the gateway; a subscription whose stream fails ends with it.
+   */
+  watchNotifications(
+    request: WatchNotificationsRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchNotificationsResponse>;
+  watchNotifications(
+    request: WatchNotificationsRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchNotificationsResponse>;
 }
 
 export const NotificationsServiceClient = makeGenericClientConstructor(
