@@ -23,7 +23,7 @@
  *   -d, --duration <s>      measured seconds per scenario [BENCH_DURATION] (default 10)
  *   -w, --warmup <s>        unmeasured seconds before each scenario [BENCH_WARMUP] (default 2)
  *   -s, --scenario <name>   run only this scenario (repeatable): user, user-dc-off, feed-50,
- *                           feed-50-dc-off, feed-50-2ch, feed-50-prod, feed-50-bare, feed-50-floor, profile,
+ *                           feed-50-dc-off, feed-50-1ch, feed-50-prod, feed-50-bare, feed-50-floor, profile,
  *                           profile-cold, flood (default: all but flood)
  *       --slices <n>        slices each scenario of a group is measured in, alternated [BENCH_SLICES] (default 4)
  *       --hostile           send each hostile request shape once instead, and print a markdown table
@@ -43,8 +43,8 @@
  *   `user-dc-off` and `feed-50-dc-off` send the same requests to a gateway
  *   with DEMAND_CONTROL=off, which skips all of it: the difference is what
  *   the analysis costs;
- * - `feed-50-2ch` sends the feed to a gateway with two channels (HTTP/2
- *   connections) to each service instead of one;
+ * - `feed-50-1ch` sends the feed to a gateway with one channel (HTTP/2
+ *   connection) to each service instead of the default two;
  * - the feed's baselines (bench/baselines/): `feed-50-prod` is a
  *   production-like gateway (shared state in Redis, at REDIS_URL or in a
  *   Redis the bench starts; tracing of 10% of requests to an OTLP/HTTP sink
@@ -121,8 +121,8 @@ const GATEWAY_VARIANTS = {
   'cache-off': { PROFILE_CACHE_TTL_SECONDS: '0' },
   /** No structural limits, cost estimate, cost budget, execution budget or response-size cap. */
   'dc-off': { DEMAND_CONTROL: 'off' },
-  /** Two HTTP/2 connections to each service instead of one, calls spread over them in turn. */
-  'channels-2': { GRPC_CHANNELS_PER_SERVICE: '2' },
+  /** One HTTP/2 connection to each service instead of the default two. */
+  'channels-1': { GRPC_CHANNELS_PER_SERVICE: '1' },
   /** Cuts slow clients after a second, for the slow-client rows of `--hostile`. */
   patient: { HTTP_REQUEST_TIMEOUT_MS: '1000', HTTP_HEADERS_TIMEOUT_MS: '1000' },
   /**
@@ -152,7 +152,7 @@ const SCENARIOS: readonly Scenario[] = [
   { name: 'user-dc-off', signedIn: false, query: USER_QUERY, target: 'dc-off' },
   { name: 'feed-50', signedIn: true, query: FEED_QUERY, target: 'main' },
   { name: 'feed-50-dc-off', signedIn: true, query: FEED_QUERY, target: 'dc-off' },
-  { name: 'feed-50-2ch', signedIn: true, query: FEED_QUERY, target: 'channels-2' },
+  { name: 'feed-50-1ch', signedIn: true, query: FEED_QUERY, target: 'channels-1' },
   { name: BASELINE_GROUP.prod, signedIn: true, query: FEED_QUERY, target: 'prod' },
   { name: BASELINE_GROUP.bare, signedIn: true, query: FEED_QUERY, target: 'bare' },
   { name: BASELINE_GROUP.floor, signedIn: true, query: FEED_QUERY, target: 'floor' },
@@ -174,7 +174,7 @@ const GROUPS: readonly Group[] = [
   { members: ['user', 'user-dc-off'], kind: 'demand control' },
   { members: ['feed-50', 'feed-50-dc-off'], kind: 'demand control' },
   { members: ['profile', 'profile-cold'], kind: 'profile cache' },
-  { members: ['feed-50', 'feed-50-2ch'], kind: 'channels' },
+  { members: ['feed-50', 'feed-50-1ch'], kind: 'channels' },
   { members: Object.values(BASELINE_GROUP), kind: 'baselines' },
 ];
 
@@ -905,12 +905,12 @@ function demandControlTable(pairs: { on: ScenarioResult; off: ScenarioResult }[]
   ].join('\n');
 }
 
-/** `feed-50` over one channel per service beside `feed-50-2ch` over two, by round. */
-function channelsTable(one: ScenarioResult, two: ScenarioResult): string {
+/** `feed-50` over two channels per service (the default) beside `feed-50-1ch` over one, by round. */
+function channelsTable(two: ScenarioResult, one: ScenarioResult): string {
   const throughput = compareRounds(two.requestsPerSecond, one.requestsPerSecond, two.sliceRequestsPerSecond, one.sliceRequestsPerSecond);
   const cpu = compareRounds(two.cpuMsPerRequest, one.cpuMsPerRequest, two.sliceCpuMsPerRequest, one.sliceCpuMsPerRequest);
   return [
-    'gRPC channels per service (GRPC_CHANNELS_PER_SERVICE): 2 vs 1 (the default), a second gateway on the same services, alternated by slice',
+    'gRPC channels per service (GRPC_CHANNELS_PER_SERVICE): 2 (the default) vs 1, a second gateway on the same services, alternated by slice',
     table(
       ['measure', '2 channels', '1 channel', '2/1', 'by round (95%)', '2/1 of each round'],
       [

@@ -27,7 +27,7 @@ export interface GatewayConfig {
   serviceAddresses: Record<ServiceName, string>;
   /** Longest deadline one RPC attempt may get, in milliseconds (`RPC_TIMEOUT_MS`); the request budget may cut it shorter. */
   rpcTimeoutMs: number;
-  /** HTTP/2 connections to each service, calls spread over them in turn (`GRPC_CHANNELS_PER_SERVICE`, 1). */
+  /** HTTP/2 connections to each service, calls spread over them in turn (`GRPC_CHANNELS_PER_SERVICE`, 2). */
   grpcChannelsPerService: number;
   /** Resilience policies for the calls to the services (`REQUEST_BUDGET_MS`, `RPC_RETRY_*`, `CIRCUIT_*`, `BULKHEAD_*`). */
   resilience: ResilienceSettings;
@@ -267,7 +267,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     ...adminListener(env, port),
     serviceAddresses,
     rpcTimeoutMs: integer(env, 'RPC_TIMEOUT_MS', 2_000, 1, 600_000),
-    grpcChannelsPerService: integer(env, 'GRPC_CHANNELS_PER_SERVICE', 1, 1, 16),
+    grpcChannelsPerService: integer(env, 'GRPC_CHANNELS_PER_SERVICE', 2, 1, 16),
     resilience: resilienceSettings(env),
     tokens,
     tokenKeys,

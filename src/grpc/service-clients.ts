@@ -23,8 +23,8 @@ type Definitions = typeof SERVICE_DEFINITIONS;
 /** One long-lived client per upstream service, over one channel or a few (`GRPC_CHANNELS_PER_SERVICE`). */
 export type ServiceClients = { readonly [K in ServiceName]: UnaryClient<Definitions[K]> };
 
-/** Opens `channelsPerService` channels (1 by default) to every service; close them with `closeServiceClients`. */
-export function createServiceClients(addresses: Record<ServiceName, string>, metrics: GatewayMetrics, channelsPerService = 1): ServiceClients {
+/** Opens `channelsPerService` channels to every service (the gateway's config says how many); close them with `closeServiceClients`. */
+export function createServiceClients(addresses: Record<ServiceName, string>, metrics: GatewayMetrics, channelsPerService: number): ServiceClients {
   const client = <K extends ServiceName>(name: K) =>
     createUnaryClient(SERVICE_DEFINITIONS[name], addresses[name], { observer: metrics.grpcObserver(name), channels: channelsPerService });
   return {

@@ -164,6 +164,7 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ PORT: 'eighty' }), /PORT/);
     assert.throws(() => loadConfig({ RPC_TIMEOUT_MS: '0' }), /RPC_TIMEOUT_MS/);
     assert.throws(() => loadConfig({ GRPC_CHANNELS_PER_SERVICE: '0' }), /GRPC_CHANNELS_PER_SERVICE/);
-    assert.equal(loadConfig({ GRPC_CHANNELS_PER_SERVICE: '2' }).grpcChannelsPerService, 2);
+    assert.equal(loadConfig({}).grpcChannelsPerService, 2);
+    assert.equal(loadConfig({ GRPC_CHANNELS_PER_SERVICE: '1' }).grpcChannelsPerService, 1);
   });
 });
