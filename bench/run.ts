@@ -28,7 +28,7 @@
  *       --slices <n>        slices each scenario of a group is measured in, alternated [BENCH_SLICES] (default 4)
  *       --hostile           send each hostile request shape once instead, and print a markdown table
  *       --subscriptions     measure live subscribers instead (memory each, fan-out latency), as a markdown table
- *       --subscribers <n>   subscribers of --subscriptions [BENCH_SUBSCRIBERS] (default 1000); -c sets the follows in flight
+ *       --subscribers <n>   subscribers of --subscriptions [BENCH_SUBSCRIBERS] (default 1000); -c sets the likes and follows in flight
  *       --json              print the results as JSON on stdout (the tables go to stderr)
  *       --out <file>        write the results as JSON to <file> (the tables stay on stdout)
  *       --compare <file>    print the results next to those of an earlier `--json` or `--out` run
@@ -190,7 +190,7 @@ const DEFAULT_MAX_IN_FLIGHT_PER_CLIENT = 16;
 const USAGE =
   'usage: npm run bench -- [-c connections] [-d seconds] [-w seconds] [-s scenario]... [--slices n] [--json] [--out file.json] [--compare file.json]\n' +
   '       npm run bench -- --hostile [--json] [--out file.json]\n' +
-  '       npm run bench -- --subscriptions [--subscribers n] [-c follows in flight] [--json] [--out file.json]';
+  '       npm run bench -- --subscriptions [--subscribers n] [-c mutations in flight] [--json] [--out file.json]';
 
 function readOptions() {
   const { values } = parseArgs({

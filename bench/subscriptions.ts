@@ -8,16 +8,23 @@
  * - memory per subscriber: the gateway's resident memory (and V8 heap in use)
  *   once every subscriber is connected and idle, less what it was before the
  *   first, divided by the subscribers;
- * - fan-out latency: each subscriber is followed once by someone who did not
- *   follow it yet (`follow` over HTTP, `concurrency` at a time); the time
- *   from sending the mutation to the subscriber receiving its notification,
- *   with the actor resolved, p50 and p99 over every subscriber.
+ * - fan-out latency, in two rounds: each subscriber's post is liked once by
+ *   someone who did not like it yet (`likePost` over HTTP), then each
+ *   subscriber is followed once by someone who did not follow it yet
+ *   (`follow`), `concurrency` mutations at a time; the time from sending the
+ *   mutation to the subscriber receiving its notification, with the actor
+ *   resolved, p50 and p99 over every subscriber. A notification is built from
+ *   the event of the write (`post.liked`, `user.followed`) by the
+ *   notifications service's consumer, so this is the whole path: the
+ *   mutation, the outbox and its relay, the event bus, the consumer, the
+ *   store, the service's stream and the gateway's subscription.
  */
 import { createClient, type Client } from 'graphql-ws';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { seedConfigFromEnv } from '../services/common/seed/config.js';
 import { seedUsers } from '../services/common/seed/users.js';
+import { seedPosts } from '../services/common/seed/posts.js';
 import { seedFollows } from '../services/relations/seed.js';
 import { ACCOUNT_CREATED_AT_CLAIM, tokenConfigFromEnv } from '../platform/token-config.js';
 import { signAccessToken } from '../test/support/tokens.js';
@@ -47,20 +54,42 @@ export interface SubscriptionReport {
   rssPerSubscriberKb: number | null;
   heapPerSubscriberKb: number | null;
   concurrency: number;
-  /** Notifications delivered, of those expected (one per subscriber). */
-  delivered: number;
-  /** From sending the follow to receiving its notification, in ms. */
-  fanOutP50Ms: number | null;
-  fanOutP99Ms: number | null;
-  fanOutMaxMs: number | null;
-  /** How long the follow mutations themselves took to answer, in ms. */
-  mutationP50Ms: number | null;
-  /** Notifications a subscriber received that no follow of it sent (must be 0). */
+  /** `launcher` (the launcher's in-process bus, as `npm start` runs without NATS_URL) or `nats`. */
+  eventBus: 'launcher' | 'nats';
+  /** A like of a subscriber's post by another account, to its notification. */
+  like: FanOutReport;
+  /** A follow of a subscriber by another account, to its notification. */
+  follow: FanOutReport;
+  /** Notifications a subscriber received that no mutation of that round sent it (must be 0). */
   unexpected: number;
+}
+
+/** One round of fan-out: one mutation per subscriber, each awaited at its subscriber. */
+export interface FanOutReport {
+  /** Mutations sent: one per subscriber (a like: per subscriber with a post). */
+  expected: number;
+  /** Notifications delivered of those. */
+  delivered: number;
+  /** From sending the mutation to receiving its notification, in ms. */
+  p50Ms: number | null;
+  p99Ms: number | null;
+  maxMs: number | null;
+  /** How long the mutations themselves took to answer, in ms. */
+  mutationP50Ms: number | null;
+}
+
+/** One mutation of a round: who acts on whose behalf, and what the subscriber should then receive. */
+interface Action {
+  subscriberId: string;
+  actorId: string;
+  kind: 'LIKE' | 'FOLLOW';
+  query: string;
+  variables: Record<string, unknown>;
 }
 
 const SUBSCRIPTION = 'subscription { notificationAdded { id kind actor { id username } } }';
 const FOLLOW = 'mutation($id: ID!) { follow(userId: $id) { id } }';
+const LIKE = 'mutation($id: ID!) { likePost(postId: $id) { id } }';
 const CONNECT_BATCH = 50;
 /** How long one delivery may take before the run counts it as lost. */
 const DELIVERY_TIMEOUT_MS = 30_000;
@@ -88,8 +117,8 @@ export async function runSubscriptions(options: SubscriptionBenchOptions, progre
   const before = await memory();
 
   const subscriberIds = users.slice(0, options.subscribers).map((user) => user.id);
-  /** Per subscriber with a follow in flight: takes a notification's actor, and says whether it was the one awaited. */
-  const arrivals = new Map<string, (actorId: string) => boolean>();
+  /** Per subscriber with a mutation in flight: takes a notification, and says whether it was the one awaited. */
+  const arrivals = new Map<string, (event: Delivery) => boolean>();
   let unexpected = 0;
   const clients: Client[] = [];
   const startedAt = performance.now();
@@ -100,7 +129,7 @@ export async function runSubscriptions(options: SubscriptionBenchOptions, progre
       batch.map(async (userId) =>
         subscriber(options.graphql, await token(userId), (event) => {
           const arrived = arrivals.get(userId);
-          if (!arrived || !event.actorId || !arrived(event.actorId)) unexpected += 1;
+          if (!arrived || !arrived(event)) unexpected += 1;
         }),
       ),
     );
@@ -113,52 +142,82 @@ export async function runSubscriptions(options: SubscriptionBenchOptions, progre
   await settle();
   const after = await memory();
 
+  // Each subscriber's newest post is liked by someone who has not liked it yet, so that every like creates a notification.
+  const { posts, likes } = seedPosts(seed);
+  const liked = new Set(likes.map(([postId, userId]) => `${userId}>${postId}`));
+  const newestPost = new Map<string, string>();
+  for (const post of posts) newestPost.set(post.authorId, post.id);
+  const likeActions: Action[] = subscriberIds.flatMap((subscriberId, index) => {
+    const postId = newestPost.get(subscriberId);
+    if (!postId) return [];
+    const actorId = someoneElse(index, (candidate) => !liked.has(`${candidate}>${postId}`));
+    return [{ subscriberId, actorId, kind: 'LIKE' as const, query: LIKE, variables: { id: postId } }];
+  });
   // Each subscriber is followed by someone who does not follow it yet, so that every follow creates a notification.
   const follows = new Set(seedFollows(seed).map((follow) => `${follow.followerId}>${follow.followeeId}`));
-  const followerOf = (index: number): string => {
+  const followActions: Action[] = subscriberIds.map((subscriberId, index) => ({
+    subscriberId,
+    actorId: someoneElse(index, (candidate) => !follows.has(`${candidate}>${subscriberId}`)),
+    kind: 'FOLLOW' as const,
+    query: FOLLOW,
+    variables: { id: subscriberId },
+  }));
+  function someoneElse(index: number, fits: (candidate: string) => boolean): string {
     for (let step = 1; step < users.length; step++) {
       const candidate = users[(index + step) % users.length]!.id;
-      if (candidate !== subscriberIds[index] && !follows.has(`${candidate}>${subscriberIds[index]}`)) return candidate;
+      if (candidate !== subscriberIds[index] && fits(candidate)) return candidate;
     }
-    throw new Error(`no one left to follow ${subscriberIds[index]}`);
-  };
-  progress(`Following each subscriber once, ${options.concurrency} at a time…`);
-  const fanOut: number[] = [];
-  const mutations: number[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < subscriberIds.length) {
-      const index = next++;
-      const followee = subscriberIds[index]!;
-      const follower = followerOf(index);
-      const authorization = `Bearer ${await token(follower, 'write')}`;
-      const delivered = new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no notification for ${followee} within ${DELIVERY_TIMEOUT_MS} ms`)), DELIVERY_TIMEOUT_MS);
-        arrivals.set(followee, (actorId) => {
-          if (actorId !== follower) return false;
-          clearTimeout(timer);
-          resolve(performance.now());
-          return true;
+    throw new Error(`no one left to act on ${subscriberIds[index]}`);
+  }
+
+  const round = async (actions: readonly Action[]): Promise<FanOutReport> => {
+    const fanOut: number[] = [];
+    const mutations: number[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < actions.length) {
+        const action = actions[next++]!;
+        const authorization = `Bearer ${await token(action.actorId, 'write')}`;
+        const delivered = new Promise<number>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no notification for ${action.subscriberId} within ${DELIVERY_TIMEOUT_MS} ms`)), DELIVERY_TIMEOUT_MS);
+          arrivals.set(action.subscriberId, (event) => {
+            if (event.actorId !== action.actorId || event.kind !== action.kind) return false;
+            clearTimeout(timer);
+            resolve(performance.now());
+            return true;
+          });
         });
-      });
-      const sentAt = performance.now();
-      const response = await fetch(options.graphql, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization },
-        body: JSON.stringify({ query: FOLLOW, variables: { id: followee } }),
-      });
-      const body = (await response.json()) as { errors?: unknown[] };
-      mutations.push(performance.now() - sentAt);
-      if (body.errors) throw new Error(`follow of ${followee} failed: ${JSON.stringify(body.errors)}`);
-      try {
-        fanOut.push((await delivered) - sentAt);
-      } catch (error) {
-        progress((error as Error).message);
+        const sentAt = performance.now();
+        const response = await fetch(options.graphql, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization },
+          body: JSON.stringify({ query: action.query, variables: action.variables }),
+        });
+        const body = (await response.json()) as { errors?: unknown[] };
+        mutations.push(performance.now() - sentAt);
+        if (body.errors) throw new Error(`${action.kind.toLowerCase()} for ${action.subscriberId} failed: ${JSON.stringify(body.errors)}`);
+        try {
+          fanOut.push((await delivered) - sentAt);
+        } catch (error) {
+          progress((error as Error).message);
+        }
+        arrivals.delete(action.subscriberId);
       }
-      arrivals.delete(followee);
-    }
+    };
+    await Promise.all(Array.from({ length: options.concurrency }, worker));
+    return {
+      expected: actions.length,
+      delivered: fanOut.length,
+      p50Ms: percentile(fanOut, 50),
+      p99Ms: percentile(fanOut, 99),
+      maxMs: fanOut.length > 0 ? Math.max(...fanOut) : null,
+      mutationP50Ms: percentile(mutations, 50),
+    };
   };
-  await Promise.all(Array.from({ length: options.concurrency }, worker));
+  progress(`Liking a post of each subscriber once, ${options.concurrency} at a time…`);
+  const like = await round(likeActions);
+  progress(`Following each subscriber once, ${options.concurrency} at a time…`);
+  const follow = await round(followActions);
 
   await Promise.all(clients.map((client) => client.dispose()));
   const perSubscriber = (a: number | null, b: number | null) => (a === null || b === null ? null : ((b - a) * 1024) / options.subscribers);
@@ -172,17 +231,16 @@ export async function runSubscriptions(options: SubscriptionBenchOptions, progre
     rssPerSubscriberKb: perSubscriber(before.rss, after.rss),
     heapPerSubscriberKb: perSubscriber(before.heap, after.heap),
     concurrency: options.concurrency,
-    delivered: fanOut.length,
-    fanOutP50Ms: percentile(fanOut, 50),
-    fanOutP99Ms: percentile(fanOut, 99),
-    fanOutMaxMs: fanOut.length > 0 ? Math.max(...fanOut) : null,
-    mutationP50Ms: percentile(mutations, 50),
+    eventBus: options.env.NATS_URL?.trim() ? 'nats' : 'launcher',
+    like,
+    follow,
     unexpected,
   };
 }
 
-/** What a subscriber is told of each notification: whom it is from. */
+/** What a subscriber is told of each notification: what happened, and who did it. */
 interface Delivery {
+  kind: string | undefined;
   actorId: string | undefined;
 }
 
@@ -203,10 +261,10 @@ async function subscriber(url: string, token: string, onEvent: (event: Delivery)
     onNonLazyError: (error) => failed(new Error(`a subscriber's connection failed: ${JSON.stringify(error)}`)),
     on: { connected: () => connected() },
   });
-  client.subscribe<{ notificationAdded: { actor: { id: string } | null } }>(
+  client.subscribe<{ notificationAdded: { kind: string; actor: { id: string } | null } }>(
     { query: SUBSCRIPTION },
     {
-      next: (result) => onEvent({ actorId: result.data?.notificationAdded.actor?.id }),
+      next: (result) => onEvent({ kind: result.data?.notificationAdded.kind, actorId: result.data?.notificationAdded.actor?.id }),
       error: (error) => failed(new Error(`a subscription failed: ${JSON.stringify(error)}`)),
       complete: () => {},
     },
@@ -227,10 +285,18 @@ export function subscriptionTable(report: SubscriptionReport): string {
     ['gateway RSS before → with every subscriber', `${fixed(report.rssBeforeMb, 0)} → ${fixed(report.rssAfterMb, 0)} MB`],
     ['RSS per subscriber', `${fixed(report.rssPerSubscriberKb, 1)} KB`],
     ['V8 heap in use per subscriber', `${fixed(report.heapPerSubscriberKb, 1)} KB`],
-    [`fan-out, follow sent → notification received (${report.concurrency} follows in flight)`, `p50 ${fixed(report.fanOutP50Ms, 1)} ms, p99 ${fixed(report.fanOutP99Ms, 1)} ms, max ${fixed(report.fanOutMaxMs, 1)} ms`],
-    ['the follow mutation alone', `p50 ${fixed(report.mutationP50Ms, 1)} ms`],
-    ['notifications delivered / expected', `${report.delivered} / ${report.subscribers}`],
-    ['notifications no follow of that subscriber sent (someone else\'s, or a repeat)', String(report.unexpected)],
+    ['event bus', report.eventBus === 'nats' ? 'NATS JetStream (NATS_URL)' : "the launcher's in-process bus (no NATS_URL)"],
+    ...fanOutRows('like', report.like, report.concurrency),
+    ...fanOutRows('follow', report.follow, report.concurrency),
+    ["notifications no mutation of that round sent its subscriber (someone else's, or a repeat)", String(report.unexpected)],
   ];
   return markdownTable(['live subscriptions', ''], rows);
+}
+
+function fanOutRows(mutation: 'like' | 'follow', round: FanOutReport, concurrency: number): string[][] {
+  return [
+    [`fan-out, ${mutation} sent → notification received (${concurrency} in flight)`, `p50 ${fixed(round.p50Ms, 1)} ms, p99 ${fixed(round.p99Ms, 1)} ms, max ${fixed(round.maxMs, 1)} ms`],
+    [`the ${mutation} mutation alone`, `p50 ${fixed(round.mutationP50Ms, 1)} ms`],
+    [`${mutation} notifications delivered / expected`, `${round.delivered} / ${round.expected}`],
+  ];
 }

@@ -61,7 +61,7 @@ const attribute = (text) => text.replaceAll('&', '&amp;').replaceAll('"', '&quot
  * index.html for every other path (the client routes itself), with the
  * gateway's address written into it, so one build runs against any gateway.
  * A Content-Security-Policy lets the page load its own code and styles and
- * talk to that gateway alone. Resolves once listening (port 0 picks a free
+ * talk to that gateway alone, over HTTP and WebSocket. Resolves once listening (port 0 picks a free
  * one); `close()` stops it.
  *
  * @param {{ host?: string, port?: number, graphqlUrl: string }} options
@@ -77,7 +77,8 @@ export async function startWebServer({ host = '127.0.0.1', port = 5173, graphqlU
       contentSecurityPolicy: {
         directives: {
           defaultSrc: ["'self'"],
-          connectSrc: ["'self'", new URL(graphqlUrl).origin],
+          // The gateway over HTTP, and its WebSocket for subscriptions (named apart: CSP matches ws: to http: only in newer browsers).
+          connectSrc: ["'self'", new URL(graphqlUrl).origin, new URL(graphqlUrl).origin.replace(/^http/, 'ws')],
           // Pins and avatars are images from anywhere on the web.
           imgSrc: ["'self'", 'https:', 'data:'],
           // React writes `style` attributes (a pin's colour).

@@ -46,7 +46,7 @@ import type { RedisConnection } from './cache/redis.js';
 import { clientIp, rateLimitRequests } from './rate-limit/middleware.js';
 import { createOverloadProtection, type SampleLoad } from './overload/index.js';
 import { secretDocumentsNotPersisted } from './persisted-queries/secret-documents.js';
-import { loadTrustedDocuments, requireTrustedDocuments } from './persisted-queries/trusted-documents.js';
+import { loadTrustedDocuments, requireTrustedDocuments, trustedDocument } from './persisted-queries/trusted-documents.js';
 import { createRequestContext, createSubscriptionContext, type RequestContextDependencies } from './request-context.js';
 import { startSubscriptionServer } from './subscriptions/server.js';
 import { ProfileCache, watchProfileChanges } from './sources/profiles/index.js';
@@ -241,6 +241,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       parseOptions: demand.parseOptions,
       validationRules: demand.validationRules,
     },
+    ...(trustedDocuments ? { trustedDocument: (query: unknown, hash: unknown) => trustedDocument(trustedDocuments, query, hash) } : {}),
     admit: (document, operationName, variables, viewer) => demand.admit(document, operationName, variables, { key: `user:${viewer.id}`, signedIn: true }),
     context: (viewer, clientAddress) => createSubscriptionContext(contextDependencies, viewer, clientAddress),
     finish: (context) => context.budget.finish(),

@@ -20,9 +20,12 @@ type Documents = {
     "\n  mutation LikePost($postId: ID!) {\n    likePost(postId: $postId) {\n      id\n      likesCount\n      likedByViewer\n    }\n  }\n": typeof types.LikePostDocument,
     "\n  mutation UnlikePost($postId: ID!) {\n    unlikePost(postId: $postId) {\n      id\n      likesCount\n      likedByViewer\n    }\n  }\n": typeof types.UnlikePostDocument,
     "\n  query SearchUsers($query: String!) {\n    searchUsers(query: $query, first: 8) {\n      id\n      username\n      displayName\n    }\n  }\n": typeof types.SearchUsersDocument,
+    "\n  subscription NotificationAdded {\n    notificationAdded {\n      ...NotificationItem\n    }\n  }\n": typeof types.NotificationAddedDocument,
+    "\n  subscription UnreadNotificationCount {\n    unreadNotificationCount\n  }\n": typeof types.UnreadNotificationCountDocument,
     "\n  query Feed($first: Int!, $after: String) {\n    feed(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          ...PostCard\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.FeedDocument,
     "\n  mutation CreatePost($input: CreatePostInput!) {\n    createPost(input: $input) {\n      id\n    }\n  }\n": typeof types.CreatePostDocument,
-    "\n  query Notifications($first: Int!, $after: String) {\n    notifications(first: $first, after: $after) {\n      unreadCount\n      edges {\n        cursor\n        node {\n          id\n          kind\n          read\n          createdAt\n          actor {\n            id\n            username\n            displayName\n          }\n          post {\n            id\n            title\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.NotificationsDocument,
+    "\n  fragment NotificationItem on Notification {\n    id\n    kind\n    read\n    createdAt\n    actor {\n      id\n      username\n      displayName\n    }\n    post {\n      id\n      title\n    }\n  }\n": typeof types.NotificationItemFragmentDoc,
+    "\n  query Notifications($first: Int!, $after: String) {\n    notifications(first: $first, after: $after) {\n      unreadCount\n      edges {\n        cursor\n        node {\n          ...NotificationItem\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.NotificationsDocument,
     "\n  mutation MarkNotificationsRead($ids: [ID!]!) {\n    markNotificationsRead(ids: $ids)\n  }\n": typeof types.MarkNotificationsReadDocument,
     "\n  query Profile($userId: ID!) {\n    profile(userId: $userId) {\n      user {\n        id\n        username\n        displayName\n        bio\n        isFollowedByViewer\n      }\n      followersCount\n      followingCount\n      recentPosts {\n        ...PostCard\n      }\n      recommendations {\n        id\n        username\n        displayName\n      }\n    }\n  }\n": typeof types.ProfileDocument,
     "\n  mutation Follow($userId: ID!) {\n    follow(userId: $userId) {\n      id\n      isFollowedByViewer\n    }\n  }\n": typeof types.FollowDocument,
@@ -37,9 +40,12 @@ const documents: Documents = {
     "\n  mutation LikePost($postId: ID!) {\n    likePost(postId: $postId) {\n      id\n      likesCount\n      likedByViewer\n    }\n  }\n": types.LikePostDocument,
     "\n  mutation UnlikePost($postId: ID!) {\n    unlikePost(postId: $postId) {\n      id\n      likesCount\n      likedByViewer\n    }\n  }\n": types.UnlikePostDocument,
     "\n  query SearchUsers($query: String!) {\n    searchUsers(query: $query, first: 8) {\n      id\n      username\n      displayName\n    }\n  }\n": types.SearchUsersDocument,
+    "\n  subscription NotificationAdded {\n    notificationAdded {\n      ...NotificationItem\n    }\n  }\n": types.NotificationAddedDocument,
+    "\n  subscription UnreadNotificationCount {\n    unreadNotificationCount\n  }\n": types.UnreadNotificationCountDocument,
     "\n  query Feed($first: Int!, $after: String) {\n    feed(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          ...PostCard\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.FeedDocument,
     "\n  mutation CreatePost($input: CreatePostInput!) {\n    createPost(input: $input) {\n      id\n    }\n  }\n": types.CreatePostDocument,
-    "\n  query Notifications($first: Int!, $after: String) {\n    notifications(first: $first, after: $after) {\n      unreadCount\n      edges {\n        cursor\n        node {\n          id\n          kind\n          read\n          createdAt\n          actor {\n            id\n            username\n            displayName\n          }\n          post {\n            id\n            title\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.NotificationsDocument,
+    "\n  fragment NotificationItem on Notification {\n    id\n    kind\n    read\n    createdAt\n    actor {\n      id\n      username\n      displayName\n    }\n    post {\n      id\n      title\n    }\n  }\n": types.NotificationItemFragmentDoc,
+    "\n  query Notifications($first: Int!, $after: String) {\n    notifications(first: $first, after: $after) {\n      unreadCount\n      edges {\n        cursor\n        node {\n          ...NotificationItem\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.NotificationsDocument,
     "\n  mutation MarkNotificationsRead($ids: [ID!]!) {\n    markNotificationsRead(ids: $ids)\n  }\n": types.MarkNotificationsReadDocument,
     "\n  query Profile($userId: ID!) {\n    profile(userId: $userId) {\n      user {\n        id\n        username\n        displayName\n        bio\n        isFollowedByViewer\n      }\n      followersCount\n      followingCount\n      recentPosts {\n        ...PostCard\n      }\n      recommendations {\n        id\n        username\n        displayName\n      }\n    }\n  }\n": types.ProfileDocument,
     "\n  mutation Follow($userId: ID!) {\n    follow(userId: $userId) {\n      id\n      isFollowedByViewer\n    }\n  }\n": types.FollowDocument,
@@ -89,6 +95,14 @@ export function graphql(source: "\n  query SearchUsers($query: String!) {\n    s
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  subscription NotificationAdded {\n    notificationAdded {\n      ...NotificationItem\n    }\n  }\n"): (typeof documents)["\n  subscription NotificationAdded {\n    notificationAdded {\n      ...NotificationItem\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription UnreadNotificationCount {\n    unreadNotificationCount\n  }\n"): (typeof documents)["\n  subscription UnreadNotificationCount {\n    unreadNotificationCount\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  query Feed($first: Int!, $after: String) {\n    feed(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          ...PostCard\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query Feed($first: Int!, $after: String) {\n    feed(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          ...PostCard\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -97,7 +111,11 @@ export function graphql(source: "\n  mutation CreatePost($input: CreatePostInput
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Notifications($first: Int!, $after: String) {\n    notifications(first: $first, after: $after) {\n      unreadCount\n      edges {\n        cursor\n        node {\n          id\n          kind\n          read\n          createdAt\n          actor {\n            id\n            username\n            displayName\n          }\n          post {\n            id\n            title\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query Notifications($first: Int!, $after: String) {\n    notifications(first: $first, after: $after) {\n      unreadCount\n      edges {\n        cursor\n        node {\n          id\n          kind\n          read\n          createdAt\n          actor {\n            id\n            username\n            displayName\n          }\n          post {\n            id\n            title\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  fragment NotificationItem on Notification {\n    id\n    kind\n    read\n    createdAt\n    actor {\n      id\n      username\n      displayName\n    }\n    post {\n      id\n      title\n    }\n  }\n"): (typeof documents)["\n  fragment NotificationItem on Notification {\n    id\n    kind\n    read\n    createdAt\n    actor {\n      id\n      username\n      displayName\n    }\n    post {\n      id\n      title\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Notifications($first: Int!, $after: String) {\n    notifications(first: $first, after: $after) {\n      unreadCount\n      edges {\n        cursor\n        node {\n          ...NotificationItem\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query Notifications($first: Int!, $after: String) {\n    notifications(first: $first, after: $after) {\n      unreadCount\n      edges {\n        cursor\n        node {\n          ...NotificationItem\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

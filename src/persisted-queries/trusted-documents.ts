@@ -49,7 +49,7 @@ export function requireTrustedDocuments(documents: TrustedDocuments): RequestHan
     if (req.method === 'POST') {
       const body = req.body as { query?: unknown; extensions?: { persistedQuery?: { sha256Hash?: unknown } } } | undefined;
       if (!body || typeof body !== 'object' || Array.isArray(body)) return next();
-      const document = listed(documents, body.query, body.extensions?.persistedQuery?.sha256Hash);
+      const document = trustedDocument(documents, body.query, body.extensions?.persistedQuery?.sha256Hash);
       if (document === undefined) return refuse(req, res);
       body.query = document;
       // Checked here; Apollo Server's own persisted queries are off in this mode.
@@ -66,7 +66,7 @@ export function requireTrustedDocuments(documents: TrustedDocuments): RequestHan
       } catch {
         hash = undefined;
       }
-      const document = listed(documents, url.searchParams.get('query') ?? undefined, hash);
+      const document = trustedDocument(documents, url.searchParams.get('query') ?? undefined, hash);
       if (document === undefined) return refuse(req, res);
       url.searchParams.set('query', document);
       url.searchParams.delete('extensions');
@@ -77,10 +77,15 @@ export function requireTrustedDocuments(documents: TrustedDocuments): RequestHan
   };
 }
 
-function listed(documents: TrustedDocuments, query: unknown, hash: unknown): string | undefined {
+/**
+ * The listed document a request names, or undefined when it names none: by
+ * its text (which must hash to an entry) or by `hash` alone. A hash sent
+ * beside the text must name the same document. HTTP requests and WebSocket
+ * subscribe messages are held to the same list by this one check.
+ */
+export function trustedDocument(documents: TrustedDocuments, query: unknown, hash: unknown): string | undefined {
   if (typeof query === 'string' && query !== '') {
     const document = documents.get(sha256(query));
-    // A hash sent beside the text must name the same document.
     return document !== undefined && (hash === undefined || hash === sha256(query)) ? document : undefined;
   }
   return typeof hash === 'string' ? documents.get(hash.toLowerCase()) : undefined;

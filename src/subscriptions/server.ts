@@ -6,7 +6,15 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { VerifiedCredential } from '../auth/verify-token.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { SubscriptionSettings } from '../config/index.js';
-import { formatGatewayError, isGatewayErrorCode, normalizeError, SubscriptionLimitExceededError, TokenKeysUnavailableError, type SubscriptionLimit } from '../errors.js';
+import {
+  formatGatewayError,
+  isGatewayErrorCode,
+  normalizeError,
+  PersistedQueryNotInListError,
+  SubscriptionLimitExceededError,
+  TokenKeysUnavailableError,
+  type SubscriptionLimit,
+} from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { GatewayMetrics } from '../telemetry/metrics.js';
 import { subscribeWithEventContexts } from './events.js';
@@ -46,6 +54,14 @@ export interface SubscriptionServerOptions<C> {
   /** Verifies the access token of `connection_init`, as the HTTP path verifies `Authorization`. */
   verifyToken: (authorization: string) => Promise<VerifiedCredential | null>;
   documentRules: DocumentRules;
+  /**
+   * Under `PERSISTED_QUERIES=trusted`: the listed document a subscribe message
+   * names, by its text or by `extensions.persistedQuery.sha256Hash` alone
+   * (with `query: ""`, as the protocol wants a string there), or
+   * undefined when it names none (refused with PERSISTED_QUERY_NOT_IN_LIST).
+   * Absent, any document may run, within the document rules.
+   */
+  trustedDocument?: (query: unknown, hash: unknown) => string | undefined;
   /** Cost checks before a subscription starts (its estimate, the viewer's cost budget); throws the refusal. */
   admit: (document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | undefined, viewer: Viewer) => Promise<void>;
   /** A fresh context for the viewer: one to start each subscription, one per event. */
@@ -209,7 +225,14 @@ export function startSubscriptionServer<C>(options: SubscriptionServerOptions<C>
         const connection = ctx.extra.connection;
         // graphql-ws lets no subscribe message through before the connection is acknowledged.
         if (!connection) throw new Error('subscribe on a connection that was not acknowledged');
-        const prepared = prepareSubscription(payload, options.documentRules);
+        // The same list as over HTTP: a socket is no way around trusted documents.
+        let message = payload;
+        if (options.trustedDocument) {
+          const document = options.trustedDocument(payload.query, persistedQueryHash(payload.extensions));
+          if (document === undefined) return refuse('not-in-list', new PersistedQueryNotInListError());
+          message = { ...payload, query: document };
+        }
+        const prepared = prepareSubscription(message, options.documentRules);
         if (!('document' in prepared)) {
           metrics.subscriptionsRefused.inc({ reason: 'document' });
           return prepared;
@@ -296,6 +319,12 @@ export function startSubscriptionServer<C>(options: SubscriptionServerOptions<C>
 
 function limitError(limit: SubscriptionLimit, max: number): GraphQLError {
   return new SubscriptionLimitExceededError(limit, max);
+}
+
+/** `extensions.persistedQuery.sha256Hash` of a subscribe message (Apollo's persisted-query extension), if any. */
+function persistedQueryHash(extensions: Readonly<Record<string, unknown>> | null | undefined): unknown {
+  const persisted = extensions?.persistedQuery;
+  return persisted && typeof persisted === 'object' ? (persisted as { sha256Hash?: unknown }).sha256Hash : undefined;
 }
 
 /** The `authorization` of `connection_init`'s payload (any letter case), when it is a string. */

@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { decodeJwt, SignJWT } from 'jose';
-import { chromium, type BrowserContext, type Page, type Request, type Response } from 'playwright-core';
+import { chromium, type BrowserContext, type Page, type Request, type Response, type WebSocketRoute } from 'playwright-core';
 import { tokenConfigFromEnv } from '../../platform/token-config.js';
 import { buildWebIfNeeded, startWebServer, type WebServer } from '../../scripts/web.mjs';
 import { RpcError } from '../../services/common/errors.js';
 import { seedPosts } from '../../services/common/seed/posts.js';
 import { seedUsers } from '../../services/common/seed/users.js';
+import { eventually } from '../support/eventually.js';
 import { graphql } from '../support/graphql.js';
 import { after, before, describe, it } from '../support/skippable.js';
 import { startStack, TEST_SEED, type TestStack } from '../support/stack.js';
@@ -203,6 +204,113 @@ describe('the web client in Chromium', { skip }, () => {
     await shot('09-notifications');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByTestId('sign-in').waitFor();
+  });
+
+  it('shows a new follower at once, without a reload: the badge counts it and the notifications screen lists it, and a connection closed for an expired token comes back with a refreshed one', async () => {
+    const suffix = Date.now().toString(36);
+    const viewer = { username: `live_${suffix}`, email: `live.${suffix}@example.com`, password: 'correct horse battery', displayName: 'Lin Live' };
+    const registered = await graphql<{ register: { user: { id: string } } }>(
+      stack.url,
+      'mutation($input: RegisterInput!) { register(input: $input) { user { id } } }',
+      { variables: { input: viewer } },
+    );
+    const viewerId = registered.data!.register.user.id;
+    const [first, second] = seedUsers(TEST_SEED).slice(10, 12);
+    const follow = async (follower: { id: string }) => {
+      const answer = await graphql(stack.url, 'mutation($id: ID!) { follow(userId: $id) { id } }', {
+        variables: { id: viewerId },
+        token: await stack.signToken({ sub: follower.id, scope: 'write' }),
+      });
+      assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
+    };
+
+    // The page's WebSocket passes through the test, which reads what it sends and can close it as the gateway would.
+    const sockets: WebSocketRoute[] = [];
+    const initTokens: string[] = [];
+    const countsReceived: number[] = [];
+    await page.routeWebSocket(/\/graphql$/, (socket) => {
+      sockets.push(socket);
+      const server = socket.connectToServer();
+      socket.onMessage((message) => {
+        const sent = JSON.parse(String(message)) as { type: string; payload?: { authorization?: string } };
+        if (sent.type === 'connection_init') initTokens.push(sent.payload?.authorization ?? '');
+        server.send(message);
+      });
+      server.onMessage((message) => {
+        const received = JSON.parse(String(message)) as { type: string; payload?: { data?: { unreadNotificationCount?: number } } };
+        const count = received.payload?.data?.unreadNotificationCount;
+        if (received.type === 'next' && count !== undefined) countsReceived.push(count);
+        socket.send(message);
+      });
+    });
+    const notificationQueries: string[] = [];
+    const countNotificationQueries = (request: Request) => {
+      if (request.url() === gatewayUrl && operationName(request) === 'Notifications') notificationQueries.push(request.url());
+    };
+    const refreshes: string[] = [];
+    const countRefreshes = (request: Request) => {
+      if (request.url() === gatewayUrl && operationName(request) === 'RefreshToken') refreshes.push(request.url());
+    };
+    const watchStreams = () => stack.servers.notifications.openStreams('WatchNotifications');
+    try {
+      // A fresh page: no one is signed in, and no stream is open.
+      await page.goto(web.url);
+      await page.getByTestId('sign-in').waitFor();
+      await eventually('no live stream open', () => (watchStreams() === 0 ? true : undefined));
+      await page.getByLabel('E-mail').fill(viewer.email);
+      await page.getByLabel('Password').fill(viewer.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Your feed is empty' }).waitFor();
+      // Signed in: one connection, with the access token in connection_init, and both subscriptions open at the service.
+      await eventually('the unread count over the WebSocket', () => (countsReceived.length > 0 ? true : undefined));
+      await eventually('both live streams open', () => (watchStreams() === 2 ? true : undefined));
+      assert.equal(sockets.length, 1);
+      assert.match(initTokens[0]!, /^Bearer ey/);
+      const badge = page.getByTestId('unread-badge');
+      assert.equal(await badge.count(), 0, 'nothing unread yet');
+
+      page.on('request', countNotificationQueries);
+      await follow(first!);
+      await badge.waitFor();
+      assert.equal(await badge.textContent(), '1');
+      assert.deepEqual(notificationQueries, [], 'the badge changed without asking the gateway again');
+      await shot('11-live-badge');
+
+      // The gateway closes the connection as the token expires (4403): the client refreshes it once and reconnects with the new one.
+      page.on('request', countRefreshes);
+      const countsBefore = countsReceived.length;
+      await sockets[0]!.close({ code: 4403, reason: 'Forbidden: TOKEN_EXPIRED' });
+      await eventually('a second connection', () => (sockets.length === 2 ? true : undefined));
+      await eventually('the unread count on the new connection', () => (countsReceived.length > countsBefore ? true : undefined));
+      await eventually('both live streams open again', () => (watchStreams() === 2 ? true : undefined));
+      assert.equal(refreshes.length, 1);
+      assert.match(initTokens[1]!, /^Bearer ey/);
+      assert.notEqual(initTokens[1], initTokens[0], 'the new connection carries the refreshed token');
+      assert.equal(await page.getByTestId('sign-in').count(), 0, 'still signed in');
+
+      await follow(second!);
+      await page.getByTestId('unread-badge').getByText('2').waitFor();
+      assert.deepEqual(notificationQueries, []);
+
+      // The notifications screen lists both follows from the cache, newest first, and marks them read.
+      await page.getByTestId('notifications-link').click();
+      const list = page.getByTestId('notifications');
+      const rows = list.getByRole('listitem');
+      await rows.nth(1).waitFor();
+      assert.deepEqual(
+        (await rows.allTextContents()).map((row) => row.replace(/followed you.*$/, 'followed you')),
+        [`${second!.displayName} followed you`, `${first!.displayName} followed you`],
+      );
+      await badge.waitFor({ state: 'detached' });
+      await shot('12-live-notifications');
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByTestId('sign-in').waitFor();
+      await eventually('the live streams closed after signing out', () => (watchStreams() === 0 ? true : undefined));
+    } finally {
+      page.off('request', countNotificationQueries);
+      page.off('request', countRefreshes);
+      await page.unrouteAll();
+    }
   });
 
   it('works as well against a gateway with automatic persisted queries, as `npm start` runs it: documents go by hash, their text only when the gateway asks for it', async () => {

@@ -18,8 +18,12 @@ export interface SubscriptionClient {
   readonly closed: Promise<Closed>;
   /** Resolves once the server has acknowledged `connection_init`. */
   readonly connected: Promise<void>;
-  /** Starts a subscription; see `LiveSubscription`. */
-  subscribe<D>(query: string, variables?: Record<string, unknown>): LiveSubscription<D>;
+  /**
+   * Starts a subscription; see `LiveSubscription`. `query` is '' when
+   * `extensions.persistedQuery` names a trusted document by its hash alone
+   * (the protocol wants a string there).
+   */
+  subscribe<D>(query: string, variables?: Record<string, unknown>, extensions?: Record<string, unknown>): LiveSubscription<D>;
   /** Closes the socket from the client's side. */
   dispose(): Promise<void>;
 }
@@ -66,13 +70,13 @@ export function connect(httpUrl: string, connectionParams?: Record<string, unkno
     client,
     closed,
     connected,
-    subscribe<D>(query: string, variables?: Record<string, unknown>): LiveSubscription<D> {
+    subscribe<D>(query: string, variables?: Record<string, unknown>, extensions?: Record<string, unknown>): LiveSubscription<D> {
       const events: FormattedExecutionResult<D, unknown>[] = [];
       const waiters: (() => void)[] = [];
       let resolveEnded!: (errors: readonly GraphQLFormattedError[] | null) => void;
       const ended = new Promise<readonly GraphQLFormattedError[] | null>((resolve) => (resolveEnded = resolve));
       const unsubscribe = client.subscribe<D>(
-        { query, variables },
+        { query, variables, ...(extensions ? { extensions } : {}) },
         {
           next: (value) => {
             events.push(value);

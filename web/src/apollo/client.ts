@@ -1,12 +1,13 @@
 import { ApolloClient, HttpLink, InMemoryCache } from '@apollo/client';
 import { ApolloLink } from '@apollo/client/link';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
-import { relayStylePagination } from '@apollo/client/utilities';
+import { getMainDefinition, relayStylePagination } from '@apollo/client/utilities';
 import { printExecutableGraphQLDocument } from '@graphql-tools/documents';
-import type { DocumentNode } from 'graphql';
+import { Kind, OperationTypeNode, type DocumentNode } from 'graphql';
 import { graphql } from '../../../generated/web';
 import type { SessionStore } from '../session';
-import { authorizationLink, refreshOnExpiryLink, retryAfterLink, type PinstackContext } from './links';
+import { authorizationLink, refreshOnExpiryLink, retryAfterLink, sharedInFlight, type PinstackContext } from './links';
+import { createSubscriptionLink } from './websocket';
 
 // Every query of the app renders what arrived when some fields failed (errorPolicy 'all').
 // Apollo Client types default options through these namespaces, so they are augmented as declared.
@@ -61,7 +62,10 @@ function documentHash(document: DocumentNode): Promise<string> | string {
 }
 
 /**
- * The Apollo Client of the web app. Links, outermost first:
+ * The Apollo Client of the web app. Subscriptions go over the gateway's
+ * WebSocket (`./websocket.ts`), with the same access token and the same
+ * refresh. Queries and mutations go over HTTP through these links, outermost
+ * first:
  *
  * 1. waits out RATE_LIMITED and load shedding (`Retry-After`), then retries;
  * 2. refreshes an expired access token once, then retries;
@@ -95,14 +99,19 @@ export function createApolloClient(session: SessionStore, uri: string): ApolloCl
     }
   };
 
+  // One refresh at a time for both paths: a refresh token works once.
+  const renew = sharedInFlight(refresh);
+  const overHttp = ApolloLink.from([
+    retryAfterLink(),
+    refreshOnExpiryLink(session, renew),
+    authorizationLink(session),
+    new PersistedQueryLink({ generateHash: documentHash }),
+    new HttpLink({ uri, print: (node) => printAsManifest(node as DocumentNode) }),
+  ]);
+  const overWebSocket = createSubscriptionLink({ url: uri, session, renew, print: printAsManifest }).link;
+
   const client: ApolloClient = new ApolloClient({
-    link: ApolloLink.from([
-      retryAfterLink(),
-      refreshOnExpiryLink(session, refresh),
-      authorizationLink(session),
-      new PersistedQueryLink({ generateHash: documentHash }),
-      new HttpLink({ uri, print: (node) => printAsManifest(node as DocumentNode) }),
-    ]),
+    link: ApolloLink.split(({ query }) => isSubscription(query), overWebSocket, overHttp),
     cache: new InMemoryCache({
       typePolicies: {
         Query: {
@@ -122,4 +131,10 @@ export function createApolloClient(session: SessionStore, uri: string): ApolloCl
     },
   });
   return client;
+}
+
+/** Whether the operation to send is a subscription. */
+function isSubscription(document: DocumentNode): boolean {
+  const main = getMainDefinition(document);
+  return main.kind === Kind.OPERATION_DEFINITION && main.operation === OperationTypeNode.SUBSCRIPTION;
 }

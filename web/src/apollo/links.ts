@@ -16,6 +16,12 @@ export interface PinstackContext {
   waits?: number;
 }
 
+/** `run`, with calls made while one is in flight sharing its result instead of starting another. */
+export function sharedInFlight<T>(run: () => Promise<T>): () => Promise<T> {
+  let inFlight: Promise<T> | null = null;
+  return () => (inFlight ??= run().finally(() => (inFlight = null)));
+}
+
 /** Sends the session's access token as `Authorization: Bearer`, unless the operation is anonymous. */
 export function authorizationLink(session: SessionStore): ApolloLink {
   return new ApolloLink((operation, forward) => {
@@ -36,12 +42,11 @@ export function authorizationLink(session: SessionStore): ApolloLink {
  * fixed by refreshing: the session ends, and the person signs in again.
  *
  * A refresh token works once, and presenting a spent one signs out every
- * session of that sign-in, so concurrent failures share one refresh; an
+ * session of that sign-in, so `refresh` must be shared (`sharedInFlight`) by
+ * every path that renews the token, this link and the WebSocket's; an
  * operation that failed with a token already replaced simply goes again.
  */
 export function refreshOnExpiryLink(session: SessionStore, refresh: () => Promise<boolean>): ApolloLink {
-  let inFlight: Promise<boolean> | null = null;
-  const refreshOnce = () => (inFlight ??= refresh().finally(() => (inFlight = null)));
   return new ErrorLink(({ error, operation, forward }) => {
     const context = operation.getContext() as PinstackContext;
     if (context.anonymous || context.refreshed) return;
@@ -52,7 +57,7 @@ export function refreshOnExpiryLink(session: SessionStore, refresh: () => Promis
       return;
     }
     if (!reasons.includes('TOKEN_EXPIRED')) return;
-    const renewed = stale ? Promise.resolve(true) : refreshOnce();
+    const renewed = stale ? Promise.resolve(true) : refresh();
     return from(renewed).pipe(
       mergeMap((ok) => {
         if (!ok) return throwError(() => error);

@@ -2,6 +2,7 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { graphql } from '../../../generated/web';
 import type { PinstackContext } from '../apollo/links';
 import { useCurrentSession, useSessionStore } from '../app-context';
+import { useLiveNotifications } from '../live-notifications';
 import { Link, navigate, usePath } from '../router';
 import { NOTIFICATIONS_PAGE, NotificationsQuery } from '../screens/Notifications';
 import { UserSearch } from './UserSearch';
@@ -12,16 +13,14 @@ const LogoutMutation = graphql(`
   }
 `);
 
-/** How often the unread badge asks again. */
-const BADGE_POLL_MS = 30_000;
-
 export function NavBar() {
   const path = usePath();
   const store = useSessionStore();
   const session = useCurrentSession();
   const [logout] = useMutation(LogoutMutation, { context: { anonymous: true } satisfies PinstackContext });
-  // The same query as the notifications screen, so the badge and the list agree.
-  const { data } = useQuery(NotificationsQuery, { variables: { first: NOTIFICATIONS_PAGE }, pollInterval: BADGE_POLL_MS });
+  // The same query as the notifications screen, so the badge and the list agree; kept current live, not polled.
+  const { data } = useQuery(NotificationsQuery, { variables: { first: NOTIFICATIONS_PAGE } });
+  useLiveNotifications();
   const unread = data?.notifications.unreadCount ?? 0;
 
   const signOut = async () => {

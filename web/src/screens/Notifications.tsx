@@ -7,6 +7,25 @@ import { Link } from '../router';
 /** Notifications per page, here and for the badge's count. */
 export const NOTIFICATIONS_PAGE = 20;
 
+/** What a notification shows: the list's rows, and what arrives live (`useLiveNotifications`), which puts it at the top of the list. */
+export const NotificationItemFragment = graphql(`
+  fragment NotificationItem on Notification {
+    id
+    kind
+    read
+    createdAt
+    actor {
+      id
+      username
+      displayName
+    }
+    post {
+      id
+      title
+    }
+  }
+`);
+
 export const NotificationsQuery = graphql(`
   query Notifications($first: Int!, $after: String) {
     notifications(first: $first, after: $after) {
@@ -14,19 +33,7 @@ export const NotificationsQuery = graphql(`
       edges {
         cursor
         node {
-          id
-          kind
-          read
-          createdAt
-          actor {
-            id
-            username
-            displayName
-          }
-          post {
-            id
-            title
-          }
+          ...NotificationItem
         }
       }
       pageInfo {
