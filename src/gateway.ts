@@ -20,6 +20,7 @@ import { formatGatewayError } from './errors.js';
 import { closeServiceClients, createServiceClients, type ServiceClients } from './grpc/service-clients.js';
 import { createServicePolicies, type ServicePolicies } from './resilience/policies.js';
 import { buildSchema } from './schema.js';
+import { isViewersAccount } from './permissions/index.js';
 import { compiledExecution } from './execution/compiled-execution.js';
 import { operationTypeExists, subscriptionsOverWebSocket } from './validation/operation-types.js';
 import { boundedDocumentStore, createDemandControl } from './demand-control/index.js';
@@ -244,6 +245,15 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     ...(trustedDocuments ? { trustedDocument: (query: unknown, hash: unknown) => trustedDocument(trustedDocuments, query, hash) } : {}),
     admit: (document, operationName, variables, viewer) => demand.admit(document, operationName, variables, { key: `user:${viewer.id}`, signedIn: true }),
     context: (viewer, clientAddress) => createSubscriptionContext(contextDependencies, viewer, clientAddress),
+    accountStillExists: async (viewer) => {
+      const context = createSubscriptionContext(contextDependencies, viewer, 'token-recheck');
+      try {
+        const user = await context.sources.users.byId(viewer.id);
+        return user !== null && isViewersAccount(viewer, user);
+      } finally {
+        context.budget.finish();
+      }
+    },
     finish: (context) => context.budget.finish(),
     metrics,
     logger,

@@ -4,7 +4,7 @@ import { applyMiddleware } from 'graphql-middleware';
 import { ForbiddenError, normalizeError } from '../errors.js';
 import { hasAccount, hasRole, hasScope, isAuthenticated, isPostAuthor, isSelf } from './rules.js';
 
-export { hasAccount, hasRole, hasScope, isAuthenticated, isPostAuthor, isSelf } from './rules.js';
+export { hasAccount, hasRole, hasScope, isAuthenticated, isPostAuthor, isSelf, isViewersAccount } from './rules.js';
 
 /** Writes act as the viewer's account: it must still exist, and the token must allow writing. */
 const canWrite = chain(hasAccount, hasScope('write'));

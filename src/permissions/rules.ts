@@ -41,7 +41,7 @@ export const isAuthenticated = gatewayRule('isAuthenticated', 'contextual', (_pa
  * given out twice; the creation time makes it hold even if one were (a store
  * restarted empty or restored), since a new account is created at another time.
  */
-function isViewersAccount(viewer: Viewer, user: UserMessage): boolean {
+export function isViewersAccount(viewer: Viewer, user: UserMessage): boolean {
   return user.id === viewer.id && user.createdAt?.getTime() === viewer.accountCreatedAt;
 }
 

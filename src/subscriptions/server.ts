@@ -62,6 +62,13 @@ export interface SubscriptionServerOptions<C> {
    * Absent, any document may run, within the document rules.
    */
   trustedDocument?: (query: unknown, hash: unknown) => string | undefined;
+  /**
+   * Whether the account the viewer's token was issued for still exists, asked
+   * at each periodic re-check; false closes the connection (4403,
+   * ACCOUNT_CHANGED) as the `hasAccount` rule refuses such a token over HTTP.
+   * A failure to answer (the users service down) says nothing against it.
+   */
+  accountStillExists?: (viewer: Viewer) => Promise<boolean>;
   /** Cost checks before a subscription starts (its estimate, the viewer's cost budget); throws the refusal. */
   admit: (document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | undefined, viewer: Viewer) => Promise<void>;
   /** A fresh context for the viewer: one to start each subscription, one per event. */
@@ -100,8 +107,9 @@ type ConnectionContext = Context<Record<string, unknown>, Extra & { connection?:
  * - **Who**: `connection_init` must carry `{ authorization: "Bearer <access
  *   token>" }`, verified exactly as the HTTP `Authorization` header; without
  *   one, or with one that does not verify, the socket closes with 4401. The
- *   connection closes with 4403 when the token expires, or when it no longer
- *   verifies at a periodic re-check (a signing key retired from the JWKS).
+ *   connection closes with 4403 when the token expires, or when at a periodic
+ *   re-check it no longer verifies (a signing key retired from the JWKS) or
+ *   its account no longer exists (ACCOUNT_CHANGED).
  * - **What**: only subscriptions, each parsed and validated with the limits of
  *   a query (length, tokens, depth, aliases, directives, root fields), its
  *   cost estimated and paid from the viewer's cost budget; its root field
@@ -206,7 +214,16 @@ export function startSubscriptionServer<C>(options: SubscriptionServerOptions<C>
         const recheck = setInterval(() => {
           options.verifyToken(authorization).then(
             (still) => {
-              if (!still || still.viewer.id !== connection.viewer.id) close(socket, SubscriptionCloseCode.Forbidden, 'Forbidden: TOKEN_INVALID', 'token-rejected');
+              if (!still || still.viewer.id !== connection.viewer.id) {
+                close(socket, SubscriptionCloseCode.Forbidden, 'Forbidden: TOKEN_INVALID', 'token-rejected');
+                return;
+              }
+              options.accountStillExists?.(connection.viewer).then(
+                (exists) => {
+                  if (!exists) close(socket, SubscriptionCloseCode.Forbidden, 'Forbidden: ACCOUNT_CHANGED', 'account-changed');
+                },
+                () => {},
+              );
             },
             (error: unknown) => {
               // Keys that cannot be fetched just now say nothing against the token.

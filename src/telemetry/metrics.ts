@@ -168,7 +168,7 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  /** WebSocket connections the gateway closed, by reason (`unauthorized`, `token-expired`, `token-rejected`, `slow-consumer`, `shutdown`). */
+  /** WebSocket connections the gateway closed, by reason (`unauthorized`, `token-expired`, `token-rejected`, `account-changed`, `slow-consumer`, `shutdown`). */
   readonly websocketClosed = new Counter({
     name: 'gateway_websocket_closed_total',
     help: 'WebSocket connections the gateway closed itself, by reason.',

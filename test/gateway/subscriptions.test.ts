@@ -278,3 +278,40 @@ describe('live notifications over GraphQL subscriptions (graphql-ws on /graphql)
     await closed;
   });
 });
+
+describe('the periodic re-check of a subscription connection', () => {
+  let stack: TestStack;
+  const clients: SubscriptionClient[] = [];
+
+  before(async () => {
+    stack = await startStack({ env: { WEBSOCKET_TOKEN_RECHECK_MS: '1000' } });
+  });
+  after(async () => {
+    for (const client of clients) await client.dispose();
+    await stack.stop();
+  });
+
+  it('closes a connection whose token verifies but whose account no longer exists with 4403 ACCOUNT_CHANGED, and keeps the others', async () => {
+    const kept = connect(stack.url, { authorization: `Bearer ${await stack.signToken({ sub: 'usr_31' })}` });
+    // Verifies, but names an account created at another time than usr_32's: as a token does once its account is gone.
+    const gone = connect(stack.url, { authorization: `Bearer ${await stack.signToken({ sub: 'usr_32', [ACCOUNT_CREATED_AT_CLAIM]: new Date(0).toISOString() })}` });
+    clients.push(kept, gone);
+    await Promise.all([kept.connected, gone.connected]);
+
+    assert.deepEqual(await gone.closed, { code: 4403, reason: 'Forbidden: ACCOUNT_CHANGED' });
+    const closedForAccount = sampleOf(await scrape(stack.gateway), 'gateway_websocket_closed_total', { reason: 'account-changed' });
+    assert.equal(closedForAccount, 1);
+
+    // The connection of an account that exists passed the same re-checks and still delivers.
+    const live = kept.subscribe<Added>(NOTIFICATION_ADDED);
+    while (stack.servers.notifications.openStreams('WatchNotifications') !== 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    const response = await graphql(stack.url, 'mutation($id: ID!) { follow(userId: $id) { id } }', {
+      variables: { id: 'usr_31' },
+      token: await stack.signToken({ sub: 'usr_33', scope: 'write' }),
+    });
+    assert.equal(response.errors, undefined, JSON.stringify(response.errors));
+    const [event] = await live.atLeast(1);
+    assert.equal(event!.data?.notificationAdded.actor?.id, 'usr_33');
+    live.unsubscribe();
+  });
+});
