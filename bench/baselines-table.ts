@@ -26,7 +26,7 @@ const DESCRIPTIONS: Record<string, string> = {
   floor: 'node:http, no GraphQL',
 };
 
-/** The goals the gateway is held to against its baselines (issue 12). */
+/** The goals the gateway is held to against its baselines (see README, Benchmarks). */
 const GOALS: readonly { measure: BaselineRatio['measure']; numerator: string; denominator: string; goal: NonNullable<BaselineRatio['goal']> }[] = [
   { measure: 'req/s', numerator: BASELINE_GROUP.gateway, denominator: BASELINE_GROUP.bare, goal: { at: 'least', value: 1.3 } },
   { measure: 'req/s', numerator: BASELINE_GROUP.prod, denominator: BASELINE_GROUP.bare, goal: { at: 'least', value: 1 } },

@@ -30,8 +30,9 @@ type Documents = {
     "\n  query Profile($userId: ID!) {\n    profile(userId: $userId) {\n      user {\n        id\n        username\n        displayName\n        bio\n        isFollowedByViewer\n      }\n      followersCount\n      followingCount\n      recentPosts {\n        ...PostCard\n      }\n      recommendations {\n        id\n        username\n        displayName\n      }\n    }\n  }\n": typeof types.ProfileDocument,
     "\n  mutation Follow($userId: ID!) {\n    follow(userId: $userId) {\n      id\n      isFollowedByViewer\n    }\n  }\n": typeof types.FollowDocument,
     "\n  mutation Unfollow($userId: ID!) {\n    unfollow(userId: $userId) {\n      id\n      isFollowedByViewer\n    }\n  }\n": typeof types.UnfollowDocument,
-    "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      accessToken\n      refreshToken\n      user {\n        id\n        username\n        displayName\n      }\n    }\n  }\n": typeof types.LoginDocument,
-    "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      accessToken\n      refreshToken\n      user {\n        id\n        username\n        displayName\n      }\n    }\n  }\n": typeof types.RegisterDocument,
+    "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      ...SignedIn\n    }\n  }\n": typeof types.LoginDocument,
+    "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      ...SignedIn\n    }\n  }\n": typeof types.RegisterDocument,
+    "\n  fragment SignedIn on AuthPayload {\n    accessToken\n    refreshToken\n    user {\n      id\n      username\n      displayName\n    }\n  }\n": typeof types.SignedInFragmentDoc,
 };
 const documents: Documents = {
     "\n  mutation RefreshToken($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) {\n      accessToken\n      refreshToken\n    }\n  }\n": types.RefreshTokenDocument,
@@ -50,8 +51,9 @@ const documents: Documents = {
     "\n  query Profile($userId: ID!) {\n    profile(userId: $userId) {\n      user {\n        id\n        username\n        displayName\n        bio\n        isFollowedByViewer\n      }\n      followersCount\n      followingCount\n      recentPosts {\n        ...PostCard\n      }\n      recommendations {\n        id\n        username\n        displayName\n      }\n    }\n  }\n": types.ProfileDocument,
     "\n  mutation Follow($userId: ID!) {\n    follow(userId: $userId) {\n      id\n      isFollowedByViewer\n    }\n  }\n": types.FollowDocument,
     "\n  mutation Unfollow($userId: ID!) {\n    unfollow(userId: $userId) {\n      id\n      isFollowedByViewer\n    }\n  }\n": types.UnfollowDocument,
-    "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      accessToken\n      refreshToken\n      user {\n        id\n        username\n        displayName\n      }\n    }\n  }\n": types.LoginDocument,
-    "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      accessToken\n      refreshToken\n      user {\n        id\n        username\n        displayName\n      }\n    }\n  }\n": types.RegisterDocument,
+    "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      ...SignedIn\n    }\n  }\n": types.LoginDocument,
+    "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      ...SignedIn\n    }\n  }\n": types.RegisterDocument,
+    "\n  fragment SignedIn on AuthPayload {\n    accessToken\n    refreshToken\n    user {\n      id\n      username\n      displayName\n    }\n  }\n": types.SignedInFragmentDoc,
 };
 
 /**
@@ -135,11 +137,15 @@ export function graphql(source: "\n  mutation Unfollow($userId: ID!) {\n    unfo
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      accessToken\n      refreshToken\n      user {\n        id\n        username\n        displayName\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      accessToken\n      refreshToken\n      user {\n        id\n        username\n        displayName\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      ...SignedIn\n    }\n  }\n"): (typeof documents)["\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      ...SignedIn\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      accessToken\n      refreshToken\n      user {\n        id\n        username\n        displayName\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      accessToken\n      refreshToken\n      user {\n        id\n        username\n        displayName\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      ...SignedIn\n    }\n  }\n"): (typeof documents)["\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      ...SignedIn\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment SignedIn on AuthPayload {\n    accessToken\n    refreshToken\n    user {\n      id\n      username\n      displayName\n    }\n  }\n"): (typeof documents)["\n  fragment SignedIn on AuthPayload {\n    accessToken\n    refreshToken\n    user {\n      id\n      username\n      displayName\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -5,18 +5,13 @@ import { describeError } from '../apollo/gateway-errors';
 import type { PinstackContext } from '../apollo/links';
 import { useSessionStore } from '../app-context';
 import { Field } from '../components/Field';
-import { Link, navigate } from '../router';
+import { Link } from '../router';
+import { startSession } from './signed-in';
 
 const LoginMutation = graphql(`
   mutation Login($input: LoginInput!) {
     login(input: $input) {
-      accessToken
-      refreshToken
-      user {
-        id
-        username
-        displayName
-      }
+      ...SignedIn
     }
   }
 `);
@@ -30,8 +25,7 @@ export function SignIn() {
     event.preventDefault();
     const { data } = await login({ variables: { input: form } }).catch(() => ({ data: undefined }));
     if (!data) return;
-    session.set({ accessToken: data.login.accessToken, refreshToken: data.login.refreshToken, user: data.login.user });
-    navigate('/');
+    startSession(session, data.login);
   };
 
   return (

@@ -5,18 +5,13 @@ import { describeError, fieldErrors } from '../apollo/gateway-errors';
 import type { PinstackContext } from '../apollo/links';
 import { useSessionStore } from '../app-context';
 import { Field, newIdempotencyKey } from '../components/Field';
-import { Link, navigate } from '../router';
+import { Link } from '../router';
+import { startSession } from './signed-in';
 
 const RegisterMutation = graphql(`
   mutation Register($input: RegisterInput!) {
     register(input: $input) {
-      accessToken
-      refreshToken
-      user {
-        id
-        username
-        displayName
-      }
+      ...SignedIn
     }
   }
 `);
@@ -35,8 +30,7 @@ export function SignUp() {
     event.preventDefault();
     const { data } = await register({ variables: { input: { ...form, clientMutationId } } }).catch(() => ({ data: undefined }));
     if (!data) return;
-    session.set({ accessToken: data.register.accessToken, refreshToken: data.register.refreshToken, user: data.register.user });
-    navigate('/');
+    startSession(session, data.register);
   };
 
   return (
