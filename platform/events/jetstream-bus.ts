@@ -167,63 +167,33 @@ export class JetStreamBus implements EventBus {
   }
 
   async watch(options: WatchOptions): Promise<EventSubscription> {
-    let lastSequence = 0;
     const since = options.since;
-    const sub = this.#subscribe('watch', async (sub) => {
-      await this.#manager();
-      // An ordered consumer: ephemeral, flow-controlled, recreated by the client after a gap or a reconnection.
-      // Restarted by the loop, it resumes after the last event seen, not from `since` again.
-      const start =
-        lastSequence > 0
-          ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: lastSequence + 1 }
-          : since
-            ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: since.toISOString() }
-            : { deliver_policy: DeliverPolicy.New };
-      const consumer = await jetstream(this.#nc!).consumers.get(this.topology.eventsStream, { filter_subjects: this.topology.allEvents, ...start });
-      const messages = await consumer.consume();
-      sub.messages = messages;
-      // Stopped while it was being set up: it would otherwise wait for a message to notice.
-      if (sub.stopping) await messages.close();
-      for await (const message of messages) {
-        if (sub.stopping) break;
-        lastSequence = message.seq;
-        try {
-          const event = decodeEvent(message.data);
-          await options.handle(event);
-          this.#metrics.consumed.inc({ consumer: 'watch', type: event.type, outcome: 'ack' });
-        } catch (error) {
-          this.#metrics.consumed.inc({ consumer: 'watch', type: typeLabel(message.subject), outcome: 'ignored' });
-          this.#options.logger.warn({ subject: message.subject, err: error }, 'a watched event could not be handled');
-        }
+    const initial = since ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: since.toISOString() } : { deliver_policy: DeliverPolicy.New };
+    const sub = this.#ordered('watch', this.topology.eventsStream, this.topology.allEvents, initial, async (message) => {
+      try {
+        const event = decodeEvent(message.data);
+        await options.handle(event);
+        this.#metrics.consumed.inc({ consumer: 'watch', type: event.type, outcome: 'ack' });
+      } catch (error) {
+        this.#metrics.consumed.inc({ consumer: 'watch', type: typeLabel(message.subject), outcome: 'ignored' });
+        this.#options.logger.warn({ subject: message.subject, err: error }, 'a watched event could not be handled');
       }
     });
     return { stop: () => sub.stop() };
   }
 
   async watchDeadLetters(handle: (letter: DeadLetter) => void): Promise<EventSubscription> {
-    let lastSequence = 0;
-    const sub = this.#subscribe('dead letters', async (sub) => {
-      await this.#manager();
-      const start = lastSequence > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: lastSequence + 1 } : { deliver_policy: DeliverPolicy.All };
-      const consumer = await jetstream(this.#nc!).consumers.get(this.topology.deadLettersStream, { filter_subjects: this.topology.allDeadLetters, ...start });
-      const messages = await consumer.consume();
-      sub.messages = messages;
-      // Stopped while it was being set up: it would otherwise wait for a message to notice.
-      if (sub.stopping) await messages.close();
-      for await (const message of messages) {
-        if (sub.stopping) break;
-        lastSequence = message.seq;
-        const header = (name: string) => message.headers?.get(name) ?? '';
-        const eventId = header(DEAD_LETTER_HEADERS.eventId);
-        handle({
-          consumer: header(DEAD_LETTER_HEADERS.consumer),
-          subject: header(DEAD_LETTER_HEADERS.subject),
-          data: message.data,
-          deliveries: Number(header(DEAD_LETTER_HEADERS.deliveries)),
-          reason: header(DEAD_LETTER_HEADERS.reason),
-          ...(eventId ? { eventId } : {}),
-        });
-      }
+    const sub = this.#ordered('dead letters', this.topology.deadLettersStream, this.topology.allDeadLetters, { deliver_policy: DeliverPolicy.All }, async (message) => {
+      const header = (name: string) => message.headers?.get(name) ?? '';
+      const eventId = header(DEAD_LETTER_HEADERS.eventId);
+      handle({
+        consumer: header(DEAD_LETTER_HEADERS.consumer),
+        subject: header(DEAD_LETTER_HEADERS.subject),
+        data: message.data,
+        deliveries: Number(header(DEAD_LETTER_HEADERS.deliveries)),
+        reason: header(DEAD_LETTER_HEADERS.reason),
+        ...(eventId ? { eventId } : {}),
+      });
     });
     return { stop: () => sub.stop() };
   }
@@ -359,6 +329,29 @@ export class JetStreamBus implements EventBus {
   }
 
   /** Runs `body` until stopped, starting it again after a failure (the broker went away mid-setup, a consumer was deleted). */
+  /**
+   * An ordered consumer of `stream` (ephemeral, flow-controlled) handing each
+   * message to `handle` in order. Restarted by the loop after a gap or a
+   * reconnection, it resumes after the last message seen, not from `initial` again.
+   */
+  #ordered(label: string, stream: string, subjects: string, initial: Partial<ConsumerConfig>, handle: (message: JsMsg) => Promise<void>): Subscription {
+    let lastSequence = 0;
+    return this.#subscribe(label, async (sub) => {
+      await this.#manager();
+      const start = lastSequence > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: lastSequence + 1 } : initial;
+      const consumer = await jetstream(this.#nc!).consumers.get(stream, { filter_subjects: subjects, ...start });
+      const messages = await consumer.consume();
+      sub.messages = messages;
+      // Stopped while it was being set up: it would otherwise wait for a message to notice.
+      if (sub.stopping) await messages.close();
+      for await (const message of messages) {
+        if (sub.stopping) break;
+        lastSequence = message.seq;
+        await handle(message);
+      }
+    });
+  }
+
   #subscribe(label: string, body: (sub: Subscription) => Promise<void>): Subscription {
     const sub = new Subscription();
     this.#subscriptions.add(sub);

@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Context } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Context, type Span } from '@opentelemetry/api';
 import type { DomainEvent } from './catalogue.js';
 import type { TraceCarrier } from './bus.js';
 
@@ -46,15 +46,7 @@ export async function withPublishSpan(
     parent,
   );
   const headers = captureTrace(trace.setSpan(parent, span));
-  try {
-    await publish(headers);
-  } catch (error) {
-    span.recordException(error as Error);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-    throw error;
-  } finally {
-    span.end();
-  }
+  await endingWith(span, () => publish(headers));
 }
 
 /** Runs `handle` in a CONSUMER span, child of the context the message's headers carry. */
@@ -81,8 +73,13 @@ export async function withConsumeSpan<T>(
     },
     parent,
   );
+  return endingWith(span, () => context.with(trace.setSpan(parent, span), handle));
+}
+
+/** Runs `run`, marks `span` failed if it throws, and ends it either way. */
+async function endingWith<T>(span: Span, run: () => Promise<T>): Promise<T> {
   try {
-    return await context.with(trace.setSpan(parent, span), handle);
+    return await run();
   } catch (error) {
     span.recordException(error as Error);
     span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });

@@ -9,8 +9,6 @@ import type { NotificationRecord, NotificationRepository } from './repository.js
 export const DEFAULT_MAX_PENDING_PER_STREAM = 256;
 /** Streams one recipient may have open at once, across every caller. */
 export const DEFAULT_MAX_STREAMS_PER_RECIPIENT = 64;
-/** Notification ids remembered as already sent, so that a store that answers a repeat with the same record sends it once. */
-const RECENT_IDS = 4_096;
 
 export type WatchStream = ServerWritableStream<WatchNotificationsRequest, WatchNotificationsResponse>;
 
@@ -49,8 +47,6 @@ interface Watcher {
  */
 export class LiveFeed {
   readonly #watchers = new Map<string, Set<Watcher>>();
-  /** Recently sent notification ids, oldest first (a Set keeps insertion order). */
-  readonly #recent = new Set<string>();
   /** Per recipient, the unread-count send in progress: sends are chained so that counts arrive in the order they changed. */
   readonly #countSends = new Map<string, Promise<void>>();
   readonly #logger: Logger;
@@ -144,11 +140,6 @@ export class LiveFeed {
   }
 
   #stored(record: NotificationRecord): void {
-    // A store that answers a repeated request with the record it already has
-    // (say, an event delivered twice) must not notify twice.
-    if (this.#recent.has(record.id)) return;
-    this.#recent.add(record.id);
-    if (this.#recent.size > RECENT_IDS) this.#recent.delete(this.#recent.values().next().value!);
     const watchers = this.#watchers.get(record.recipientId);
     if (!watchers) return;
     const message: WatchNotificationsResponse = { notificationAdded: toNotification(record), unreadCount: undefined };
