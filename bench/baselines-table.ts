@@ -98,6 +98,7 @@ export function baselineTables(report: BaselineReport, results: readonly Scenari
       `${fixed(r.p50Ms, 1)} / ${fixed(r.p99Ms, 1)}`,
       tail === null ? 'n/a' : `${tail.toFixed(2)}${isGateway && tail > TAIL_GOAL ? ' (over 2)' : ''}`,
       fixed(r.cpuMsPerRequest ?? null, 2),
+      r.gcMsPerRequest == null ? 'n/a' : `${fixed(r.gcMsPerRequest, 2)} / ${fixed(r.gcPausesOver10MsPerSecond ?? null, 1)}`,
       fixed(r.rssMb ?? null, 0),
       fixed(r.rpcsPerRequest, 2),
       String(r.errors),
@@ -130,8 +131,9 @@ export function baselineTables(report: BaselineReport, results: readonly Scenari
     : null;
   return [
     `feed-50 against its baselines: ${settings.connections} connections, each target ${slices} slice${slices > 1 ? 's' : ''} of ${settings.durationSeconds / slices} s, alternated;`,
-    `  CPU and RSS of the process that answered (from /proc), RSS the largest at the end of a slice`,
-    table(['scenario', 'target', 'req/s', 'p50 / p99 ms', 'p99/p50', 'CPU ms/req', 'RSS MB', 'RPCs/req', 'errors'], targets),
+    `  CPU and RSS of the process that answered (from /proc), RSS the largest at the end of a slice;`,
+    `  GC: the gateway's pause time per request and its pauses over 10 ms per second (from its /metrics; the baselines have none)`,
+    table(['scenario', 'target', 'req/s', 'p50 / p99 ms', 'p99/p50', 'CPU ms/req', 'GC ms/req, >10 ms/s', 'RSS MB', 'RPCs/req', 'errors'], targets),
     rpcLine,
     ...errorLines,
     ...(prod ? [prod] : []),

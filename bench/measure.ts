@@ -272,6 +272,35 @@ export async function settledServiceCalls(metricsUrls: readonly string[]): Promi
   return previous;
 }
 
+/** Garbage collection pauses of a Node process so far, from its `nodejs_gc_duration_seconds` histogram (prom-client's default metrics). */
+export interface GcPauses {
+  /** Pauses counted, of every kind. */
+  count: number;
+  /** Their total length in seconds. */
+  seconds: number;
+  /** Those longer than 10 ms: each one holds up every request in flight by at least that much. */
+  over10ms: number;
+}
+
+const GC_HISTOGRAM = 'nodejs_gc_duration_seconds';
+
+/** A `le` bound of prom-client's default GC histogram (its buckets are 1 ms, 10 ms, 100 ms, 1 s, 2 s, 5 s). */
+const GC_LONG_PAUSE_BOUND = 'le="0.01"';
+
+/** The GC pauses on a `/metrics` page, summed over their kinds; null when the page has no GC histogram. */
+export function gcPauses(page: MetricsPage | null): GcPauses | null {
+  if (!page?.declared.has(GC_HISTOGRAM)) return null;
+  const pauses: GcPauses = { count: 0, seconds: 0, over10ms: 0 };
+  let short = 0;
+  for (const [key, value] of page.samples) {
+    if (key.startsWith(`${GC_HISTOGRAM}_count`)) pauses.count += value;
+    else if (key.startsWith(`${GC_HISTOGRAM}_sum`)) pauses.seconds += value;
+    else if (key.startsWith(`${GC_HISTOGRAM}_bucket{`) && key.includes(GC_LONG_PAUSE_BOUND)) short += value;
+  }
+  pauses.over10ms = pauses.count - short;
+  return pauses;
+}
+
 /** The gateway process's resident memory in MB (`process_resident_memory_bytes`); null without it. */
 export async function gatewayRssMb(metricsUrl: string): Promise<number | null> {
   const bytes = metricSum(await scrapeMetrics(metricsUrl), 'process_resident_memory_bytes');

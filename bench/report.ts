@@ -50,6 +50,14 @@ export interface ScenarioResult {
   cpuMsPerRequest?: number | null;
   /** Resident memory of the process that answered, in MB: the largest seen at the end of a slice. */
   rssMb?: number | null;
+  /**
+   * Garbage collection pause time of the process that answered, per request
+   * sent, in milliseconds (its `nodejs_gc_duration_seconds`); null for a
+   * process without `/metrics`, such as the baselines.
+   */
+  gcMsPerRequest?: number | null;
+  /** Its pauses longer than 10 ms, per second measured: each holds up every request in flight. */
+  gcPausesOver10MsPerSecond?: number | null;
   /** Requests per second of each slice, in the order run (one slice unless grouped). */
   sliceRequestsPerSecond?: number[];
   /** `cpuMsPerRequest` of each slice, in the order run. */

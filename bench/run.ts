@@ -98,7 +98,7 @@ import { redisServerAvailable, startBaseline, startRedis, type BenchChild } from
 import { floodTables, runFlood } from './flood.js';
 import { hostileTable, runHostile } from './hostile.js';
 import { runSubscriptions, subscriptionTable } from './subscriptions.js';
-import { load, mergeRuns, metricSum, percentile, postGraphql, scrapeMetrics, settledServiceCalls, type LoadRun } from './measure.js';
+import { gcPauses, load, mergeRuns, metricSum, percentile, postGraphql, scrapeMetrics, settledServiceCalls, type GcPauses, type LoadRun } from './measure.js';
 import { compareRounds, type BenchReport, type ScenarioResult, type Settings } from './report.js';
 import { fixed, table } from './table.js';
 import { processCpuSeconds, processRssMb } from './usage.js';
@@ -708,6 +708,8 @@ interface Slice {
   cpuSeconds: number | null;
   /** Its resident memory at the end of the slice, in MB. */
   rssMb: number | null;
+  /** Its garbage collection pauses during the slice; null for a process without `/metrics` (the baselines). */
+  gc: GcPauses | null;
 }
 
 /** CPU seconds the target's process has used so far: from /proc, else the gateway's own metric. */
@@ -725,15 +727,28 @@ async function rssMbOf(target: Target): Promise<number | null> {
   return bytes === null ? null : bytes / 2 ** 20;
 }
 
+/** The target's GC pauses so far, from its `/metrics`; null for a baseline, which has none. */
+async function gcPausesOf(target: Target): Promise<GcPauses | null> {
+  return target.metrics === null ? null : gcPauses(await scrapeMetrics(target.metrics));
+}
+
 async function measureSlice(target: Target, serviceMetrics: readonly string[], options: Parameters<typeof load>[0]): Promise<Slice> {
   const callsBefore = await settledServiceCalls(serviceMetrics);
   const cpuBefore = await cpuSecondsOf(target);
+  const gcBefore = await gcPausesOf(target);
   const run = await load(options);
   // Once the requests cut at the deadline have finished: their work belongs to this slice.
   const callsAfter = await settledServiceCalls(serviceMetrics);
   const cpuAfter = await cpuSecondsOf(target);
+  const gcAfter = await gcPausesOf(target);
   const rpcs = callsBefore && callsAfter ? new Map(Object.entries(callsBetween(callsBefore, callsAfter))) : null;
-  return { run, rpcs, cpuSeconds: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore, rssMb: await rssMbOf(target) };
+  return {
+    run,
+    rpcs,
+    cpuSeconds: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
+    rssMb: await rssMbOf(target),
+    gc: gcBefore && gcAfter ? { count: gcAfter.count - gcBefore.count, seconds: gcAfter.seconds - gcBefore.seconds, over10ms: gcAfter.over10ms - gcBefore.over10ms } : null,
+  };
 }
 
 function scenarioResult(scenario: Scenario, slices: Slice[]): ScenarioResult {
@@ -749,6 +764,8 @@ function scenarioResult(scenario: Scenario, slices: Slice[]): ScenarioResult {
     rpcsByMethod = Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)).map(([method, n]) => [method, n / merged.sent]));
   }
   const rss = slices.map((slice) => slice.rssMb).filter((mb): mb is number => mb !== null);
+  const gcSeconds = total((slice) => slice.gc?.seconds ?? null);
+  const longPauses = total((slice) => slice.gc?.over10ms ?? null);
   return {
     scenario: scenario.name,
     target: scenario.target,
@@ -765,6 +782,8 @@ function scenarioResult(scenario: Scenario, slices: Slice[]): ScenarioResult {
     rpcsByMethod,
     cpuMsPerRequest: cpuSeconds === null || merged.sent === 0 ? null : (cpuSeconds * 1_000) / merged.sent,
     rssMb: rss.length > 0 ? Math.max(...rss) : null,
+    gcMsPerRequest: gcSeconds === null || merged.sent === 0 ? null : (gcSeconds * 1_000) / merged.sent,
+    gcPausesOver10MsPerSecond: longPauses === null || merged.seconds === 0 ? null : longPauses / merged.seconds,
     sliceRequestsPerSecond: slices.map((slice) => perSecond(slice.run)),
     sliceCpuMsPerRequest: slices.map((slice) => (slice.cpuSeconds === null || slice.run.sent === 0 ? null : (slice.cpuSeconds * 1_000) / slice.run.sent)),
   };
