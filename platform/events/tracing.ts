@@ -1,4 +1,5 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Context, type Span } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, context, propagation, trace, type Context } from '@opentelemetry/api';
+import { endingWith } from '../spans.js';
 import type { DomainEvent } from './catalogue.js';
 import type { TraceCarrier } from './bus.js';
 
@@ -74,17 +75,4 @@ export async function withConsumeSpan<T>(
     parent,
   );
   return endingWith(span, () => context.with(trace.setSpan(parent, span), handle));
-}
-
-/** Runs `run`, marks `span` failed if it throws, and ends it either way. */
-async function endingWith<T>(span: Span, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    span.recordException(error as Error);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-    throw error;
-  } finally {
-    span.end();
-  }
 }

@@ -1,5 +1,6 @@
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { SpanKind } from '@opentelemetry/api';
 import { isObjectType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { markFailed } from '../../platform/spans.js';
 import { tracingStarted } from '../../platform/telemetry.js';
 import { resolverSpansMode, type ResolverSpansMode } from './resolver-spans-mode.js';
 import { tracer } from './tracing.js';
@@ -28,8 +29,7 @@ function withSpan(resolve: GraphQLFieldResolver<unknown, unknown>): GraphQLField
       { kind: SpanKind.INTERNAL, attributes: { 'graphql.field.name': info.fieldName, 'graphql.field.type': String(info.returnType) } },
       (span) => {
         const failed = (error: unknown) => {
-          span.recordException(error as Error);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
+          markFailed(span, error);
           span.end();
           throw error;
         };

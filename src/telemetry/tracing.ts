@@ -1,6 +1,7 @@
-import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { context, SpanKind, trace, type Span } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import type { RequestHandler } from 'express';
+import { endingWith } from '../../platform/spans.js';
 import { tracingStarted } from '../../platform/telemetry.js';
 
 /** The gateway's own spans; the instrumentations add HTTP, GraphQL, gRPC and Redis spans around them. */
@@ -49,16 +50,6 @@ export function traceLoaderBatch<T>(loader: string, size: number, run: () => Pro
   return tracer.startActiveSpan(
     `dataloader.batch ${loader}`,
     { kind: SpanKind.INTERNAL, attributes: { 'dataloader.name': loader, 'dataloader.batch.size': size } },
-    async (span) => {
-      try {
-        return await run();
-      } catch (error) {
-        span.recordException(error as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-        throw error;
-      } finally {
-        span.end();
-      }
-    },
+    (span) => endingWith(span, run),
   );
 }
