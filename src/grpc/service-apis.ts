@@ -54,52 +54,112 @@ export interface RequestCallSettings {
  * is left of the request's budget; a failure becomes the gateway error a client should see
  * (SERVICE_UNAVAILABLE naming the service, BAD_USER_INPUT naming the argument, ...).
  * Each call is recorded in `settings.calls` when it is on: one entry per call, whatever its attempts.
+ *
+ * The methods themselves are made once per set of clients and policies and
+ * shared by every request (see `ServiceApiTemplates`): a request's APIs cost
+ * one small object per service, not a closure per method. Call them through
+ * their service's object (`apis.users.batchGetUsers(...)`), which carries the
+ * request's settings.
  */
 export function createServiceApis(clients: ServiceClients, settings: RequestCallSettings): ServiceApis {
-  // Wall-clock time, as the gRPC deadline is an absolute wall-clock time.
-  const now = Date.now;
-  const { calls } = settings;
-  const apis: Record<string, Record<string, unknown>> = {};
-  for (const [service, client] of Object.entries(clients) as [ServiceName, ServiceClients[ServiceName]][]) {
-    const policy = settings.policies[service];
-    const methods: Record<string, unknown> = {};
-    for (const [name, method] of Object.entries(client.api as Record<string, (req: unknown, opts: object) => Promise<unknown>>)) {
-      // Retried only when the proto declares the method NO_SIDE_EFFECTS.
-      const policyFor = mayRetry(service, name) ? policy.read : policy.write;
-      methods[name] = async (request: unknown, options: CallOptions = {}) => {
-        // Off (production without the debug scope), recording costs this one test.
-        const recorded = calls?.enabled ? calls.startRpc(service, protoMethodName(service, name), options.batch) : undefined;
-        let attempts = 0;
-        try {
-          const reply = await policyFor.execute(() => {
-            const left = settings.budgetEndsAt - now();
-            // The budget is spent (by earlier attempts, or a long wait for a slot):
-            // fail without a call the service could not finish in time anyway.
-            if (left <= 0) throw new ServiceUnavailableError(service, new Error(`request budget spent before ${name}`));
-            settings.budget?.spendRpc();
-            attempts += 1;
-            return method(request, {
-              tracker: settings.budget,
-              deadline: now() + Math.min(left, settings.rpcTimeoutMs),
-              // A copy per call: grpc-js may add to the metadata it is given.
-              metadata: settings.metadata?.clone() ?? new Metadata(),
-            });
-          });
-          if (recorded) calls?.finishRpc(recorded, attempts, 'OK');
-          return reply;
-        } catch (error) {
-          // A gRPC status, an open breaker or full bulkhead (answered at once
-          // instead of waiting on the service), a spent budget: what it means
-          // for the client is decided in one place, src/errors/normalize.ts.
-          const normalized = normalizeError(error, { service, naming: options });
-          if (recorded) calls?.finishRpc(recorded, attempts, outcomeOf(error, normalized));
-          throw normalized.error;
-        }
-      };
+  let byPolicies = templatesByClients.get(clients);
+  if (!byPolicies) templatesByClients.set(clients, (byPolicies = new WeakMap()));
+  let templates = byPolicies.get(settings.policies);
+  if (!templates) byPolicies.set(settings.policies, (templates = new ServiceApiTemplates(clients, settings.policies)));
+  return templates.forRequest(settings);
+}
+
+/** The templates of each set of clients and policies: one per gateway, made by its first request. */
+const templatesByClients = new WeakMap<ServiceClients, WeakMap<ServicePolicies, ServiceApiTemplates>>();
+
+/** What each method of a request's service object reads its request's settings from. */
+interface RequestScoped {
+  readonly settings: RequestCallSettings;
+}
+
+/**
+ * Every service's methods, made once: each is a prototype method of its
+ * service's request object and reads the request's settings from it, so that
+ * the closures, policy choices and method tables of some thirty methods are
+ * not built again for every request, most of which call three of them.
+ */
+class ServiceApiTemplates {
+  readonly #prototypes: (readonly [ServiceName, object])[] = [];
+
+  constructor(clients: ServiceClients, policies: ServicePolicies) {
+    for (const [service, client] of Object.entries(clients) as [ServiceName, ServiceClients[ServiceName]][]) {
+      const prototype: Record<string, unknown> = {};
+      for (const [name, method] of Object.entries(client.api as Record<string, UnaryMethod>)) {
+        // Retried only when the proto declares the method NO_SIDE_EFFECTS.
+        const policy = mayRetry(service, name) ? policies[service].read : policies[service].write;
+        const call = { service, name, protoName: protoMethodName(service, name), method, policy };
+        prototype[name] = function (this: RequestScoped, request: unknown, options: CallOptions = {}) {
+          return callService(this.settings, call, request, options);
+        };
+      }
+      this.#prototypes.push([service, prototype]);
     }
-    apis[service] = methods;
   }
-  return apis as unknown as ServiceApis;
+
+  /** The APIs of one request: one object per service over its shared methods, carrying `settings`. */
+  forRequest(settings: RequestCallSettings): ServiceApis {
+    const apis: Record<string, RequestScoped> = {};
+    for (const [service, prototype] of this.#prototypes) {
+      const api = Object.create(prototype) as { settings: RequestCallSettings };
+      api.settings = settings;
+      apis[service] = api;
+    }
+    return apis as unknown as ServiceApis;
+  }
+}
+
+type UnaryMethod = (request: unknown, options: object) => Promise<unknown>;
+
+/** One method of one service, with the policy its calls run through. */
+interface ServiceMethod {
+  readonly service: ServiceName;
+  /** As the client names it: `batchGetUsers`. */
+  readonly name: string;
+  /** As the proto names it: `BatchGetUsers`. */
+  readonly protoName: string;
+  readonly method: UnaryMethod;
+  readonly policy: ServicePolicies[ServiceName]['read'];
+}
+
+/** One call of `call.method` for a request with `settings`: see `createServiceApis`. */
+async function callService(settings: RequestCallSettings, call: ServiceMethod, request: unknown, options: CallOptions): Promise<unknown> {
+  const { calls } = settings;
+  const { service, name } = call;
+  // Off (production without the debug scope), recording costs this one test.
+  const recorded = calls?.enabled ? calls.startRpc(service, call.protoName, options.batch) : undefined;
+  let attempts = 0;
+  try {
+    const reply = await call.policy.execute(() => {
+      // Wall-clock time, as the gRPC deadline is an absolute wall-clock time.
+      const now = Date.now();
+      const left = settings.budgetEndsAt - now;
+      // The budget is spent (by earlier attempts, or a long wait for a slot):
+      // fail without a call the service could not finish in time anyway.
+      if (left <= 0) throw new ServiceUnavailableError(service, new Error(`request budget spent before ${name}`));
+      settings.budget?.spendRpc();
+      attempts += 1;
+      return call.method(request, {
+        tracker: settings.budget,
+        deadline: now + Math.min(left, settings.rpcTimeoutMs),
+        // A copy per call: grpc-js may add to the metadata it is given.
+        metadata: settings.metadata?.clone() ?? new Metadata(),
+      });
+    });
+    if (recorded) calls?.finishRpc(recorded, attempts, 'OK');
+    return reply;
+  } catch (error) {
+    // A gRPC status, an open breaker or full bulkhead (answered at once
+    // instead of waiting on the service), a spent budget: what it means
+    // for the client is decided in one place, src/errors/normalize.ts.
+    const normalized = normalizeError(error, { service, naming: options });
+    if (recorded) calls?.finishRpc(recorded, attempts, outcomeOf(error, normalized));
+    throw normalized.error;
+  }
 }
 
 /** The proto's name of `method` (`batchGetUsers` is `BatchGetUsers`), as services and traces name it. */

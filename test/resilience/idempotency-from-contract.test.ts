@@ -139,8 +139,8 @@ describe('retries decided by the contract (idempotency_level in the protos)', ()
 
     const retried: string[] = [];
     for (const { service, method, label } of everyMethod()) {
-      const call = (apis[service] as Record<string, (request: unknown) => Promise<unknown>>)[method]!;
-      const outcome = await call({}).then(
+      const api = apis[service] as Record<string, (request: unknown) => Promise<unknown>>;
+      const outcome = await api[method]!({}).then(
         () => 'answered',
         () => 'failed',
       );
