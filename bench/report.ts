@@ -1,6 +1,7 @@
 /** What a bench run reports (its `--json` and `--out` output), and how two of its figures are compared. */
 import type { FloodReport } from './flood.js';
 import type { HostileReport } from './hostile.js';
+import type { RoundsReport } from './rounds.js';
 import type { SubscriptionReport } from './subscriptions.js';
 import { ratioInterval } from './measure.js';
 import { fixed } from './table.js';
@@ -79,6 +80,8 @@ export interface BenchReport {
   flood?: FloodReport;
   hostile?: HostileReport;
   subscriptions?: SubscriptionReport;
+  /** `--rounds`: where the time of the feed's answers goes; null when none listed its calls. */
+  rounds?: { scenario: string; report: RoundsReport | null };
 }
 
 /** One ratio of the feed against its baselines, with its goal when the project set one. */

@@ -17,6 +17,7 @@
  *   npm run bench -- -s flood                       # a normal client during a flood (bench/flood.ts)
  *   npm run bench -- --hostile                      # hostile request shapes, once each (bench/hostile.ts)
  *   npm run bench -- --subscriptions                # 1,000 live subscribers: memory and fan-out (bench/subscriptions.ts)
+ *   npm run bench -- --rounds -c 20 -d 20           # where the time of slow feed-50 answers goes (bench/rounds.ts)
  *
  * Options (environment variable in brackets):
  *   -c, --connections <n>   concurrent connections [BENCH_CONNECTIONS] (default 10)
@@ -29,6 +30,7 @@
  *       --hostile           send each hostile request shape once instead, and print a markdown table
  *       --subscriptions     measure live subscribers instead (memory each, fan-out latency), as a markdown table
  *       --subscribers <n>   subscribers of --subscriptions [BENCH_SUBSCRIBERS] (default 1000); -c sets the likes and follows in flight
+ *       --rounds            split each feed-50 answer by its RPC rounds instead, the median answer beside those over twice the median
  *       --json              print the results as JSON on stdout (the tables go to stderr)
  *       --out <file>        write the results as JSON to <file> (the tables stay on stdout)
  *       --compare <file>    print the results next to those of an earlier `--json` or `--out` run
@@ -97,6 +99,7 @@ import { baselineReport, baselineTables, BASELINE_GROUP } from './baselines-tabl
 import { redisServerAvailable, startBaseline, startRedis, type BenchChild } from './children.js';
 import { floodTables, runFlood } from './flood.js';
 import { hostileTable, runHostile } from './hostile.js';
+import { measureRounds, roundsReport, roundsTable } from './rounds.js';
 import { runSubscriptions, subscriptionTable } from './subscriptions.js';
 import { gcPauses, load, mergeRuns, metricSum, percentile, postGraphql, scrapeMetrics, settledServiceCalls, type GcPauses, type LoadRun } from './measure.js';
 import { compareRounds, type BenchReport, type ScenarioResult, type Settings } from './report.js';
@@ -178,6 +181,9 @@ const GROUPS: readonly Group[] = [
   { members: Object.values(BASELINE_GROUP), kind: 'baselines' },
 ];
 
+/** What `--rounds` sends: the feed, signed in, to the main gateway (which lists each answer's calls). */
+const ROUNDS_SCENARIO = 'feed-50';
+
 /** Not a steady load: a normal client during a flood (bench/flood.ts). Runs only when asked for. */
 const FLOOD = 'flood';
 /** The normal client of the flood sends the `user` scenario's query, signed in. */
@@ -190,7 +196,8 @@ const DEFAULT_MAX_IN_FLIGHT_PER_CLIENT = 16;
 const USAGE =
   'usage: npm run bench -- [-c connections] [-d seconds] [-w seconds] [-s scenario]... [--slices n] [--json] [--out file.json] [--compare file.json]\n' +
   '       npm run bench -- --hostile [--json] [--out file.json]\n' +
-  '       npm run bench -- --subscriptions [--subscribers n] [-c mutations in flight] [--json] [--out file.json]';
+  '       npm run bench -- --subscriptions [--subscribers n] [-c mutations in flight] [--json] [--out file.json]\n' +
+  '       npm run bench -- --rounds [-c connections] [-d seconds] [-w seconds] [--json] [--out file.json]';
 
 function readOptions() {
   const { values } = parseArgs({
@@ -203,6 +210,7 @@ function readOptions() {
       hostile: { type: 'boolean', default: false },
       subscriptions: { type: 'boolean', default: false },
       subscribers: { type: 'string', default: process.env.BENCH_SUBSCRIBERS ?? '1000' },
+      rounds: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       out: { type: 'string' },
       compare: { type: 'string' },
@@ -221,7 +229,10 @@ function readOptions() {
   };
   if (values.hostile && (values.scenario || values.compare)) throw new StackError('--hostile runs alone: drop -s and --compare.');
   if (values.subscriptions && (values.scenario || values.compare || values.hostile)) throw new StackError('--subscriptions runs alone: drop -s, --compare and --hostile.');
-  const alone = values.hostile || values.subscriptions;
+  if (values.rounds && (values.scenario || values.compare || values.hostile || values.subscriptions)) {
+    throw new StackError('--rounds runs alone: drop -s, --compare, --hostile and --subscriptions.');
+  }
+  const alone = values.hostile || values.subscriptions || values.rounds;
   const known = [...SCENARIOS.map((scenario) => scenario.name), FLOOD];
   let names = values.scenario ?? (alone ? [] : SCENARIOS.map((scenario) => scenario.name));
   const unknown = names.filter((name) => !known.includes(name));
@@ -243,6 +254,7 @@ function readOptions() {
     flood: names.includes(FLOOD),
     hostile: values.hostile,
     subscriptions: values.subscriptions ? { subscribers: wholeNumber('subscribers', values.subscribers, 1) } : null,
+    rounds: values.rounds,
     json: values.json,
     outFile: values.out ?? null,
     baseline,
@@ -328,7 +340,13 @@ async function main(): Promise<void> {
   progress(`Starting the stack on free ports${extras.length > 0 ? `, and ${extras.join(', ')}` : ''}…`);
   try {
     await startStack(stack);
-    const running = options.hostile ? hostileOnly(stack) : options.subscriptions ? subscriptionsOnly(stack, options) : run(stack, options);
+    const running = options.hostile
+      ? hostileOnly(stack)
+      : options.subscriptions
+        ? subscriptionsOnly(stack, options)
+        : options.rounds
+          ? roundsOnly(stack, options)
+          : run(stack, options);
     // When a child dies, the run fails too, after the race is decided.
     running.catch(() => {});
     const children = [stack.main, ...stack.variants.values(), ...stack.baselines.values(), ...stack.helpers];
@@ -585,6 +603,25 @@ async function subscriptionsOnly(stack: Stack, options: Options): Promise<BenchR
   return report;
 }
 
+async function roundsOnly(stack: Stack, options: Options): Promise<BenchReport> {
+  const { settings } = options;
+  const report = newReport(settings);
+  const demo = await loadDemoLogin();
+  if (!demo) throw new StackError('The services seed no demo accounts.');
+  const token = await logIn(stack.main.urls.graphql, demo.firstEmail, demo.password);
+  progress(`${ROUNDS_SCENARIO}: warming up for ${settings.warmupSeconds} s, then measuring for ${settings.durationSeconds} s with ${settings.connections} connections…`);
+  const answers = await measureRounds({
+    url: stack.main.urls.graphql,
+    body: JSON.stringify({ query: FEED_QUERY }),
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    connections: settings.connections,
+    warmupSeconds: settings.warmupSeconds,
+    durationSeconds: settings.durationSeconds,
+  });
+  report.rounds = { scenario: ROUNDS_SCENARIO, report: roundsReport(answers) };
+  return report;
+}
+
 async function hostileOnly(stack: Stack): Promise<BenchReport> {
   const report = newReport({ connections: 1, durationSeconds: 0, warmupSeconds: 0 });
   progress('Sending each hostile request once…');
@@ -830,6 +867,7 @@ function print(report: BenchReport, options: Options): void {
   if (report.flood) sections.push(floodTables(report.flood));
   if (report.hostile) sections.push(hostileTable(report.hostile));
   if (report.subscriptions) sections.push(subscriptionTable(report.subscriptions));
+  if (report.rounds) sections.push(roundsTable(report.rounds.scenario, report.settings.connections, report.settings.durationSeconds, report.rounds.report));
   out('');
   out(sections.join('\n\n'));
 }
