@@ -301,6 +301,12 @@ export function gcPauses(page: MetricsPage | null): GcPauses | null {
   return pauses;
 }
 
+/** The pauses between two readings of one process; null unless both were read. */
+export function gcBetween(before: GcPauses | null, after: GcPauses | null): GcPauses | null {
+  if (!before || !after) return null;
+  return { count: after.count - before.count, seconds: after.seconds - before.seconds, over10ms: after.over10ms - before.over10ms };
+}
+
 /** The gateway process's resident memory in MB (`process_resident_memory_bytes`); null without it. */
 export async function gatewayRssMb(metricsUrl: string): Promise<number | null> {
   const bytes = metricSum(await scrapeMetrics(metricsUrl), 'process_resident_memory_bytes');

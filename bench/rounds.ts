@@ -151,7 +151,12 @@ export interface RoundsLoad {
   durationSeconds: number;
 }
 
-/** Sends `load.body` over `load.connections` kept-alive connections and keeps each answer's latency and calls, warm-up aside. */
+/**
+ * Sends `load.body` over `load.connections` kept-alive connections and keeps
+ * each answer's latency and calls, warm-up aside. A loop of its own rather
+ * than `load` (autocannon): autocannon hands a response's body and its
+ * latency to separate callbacks, and this needs the two paired.
+ */
 export async function measureRounds(load: RoundsLoad): Promise<TimedAnswer[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: load.connections });
   const target = new URL(load.url);

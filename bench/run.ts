@@ -90,6 +90,7 @@ import {
   buildIfNeeded,
   freePort,
   loadDemoLogin,
+  type DemoLogin,
   loadServices,
   type ChildFailure,
   type StackService,
@@ -101,7 +102,7 @@ import { floodTables, runFlood } from './flood.js';
 import { hostileTable, runHostile } from './hostile.js';
 import { measureRounds, roundsReport, roundsTable } from './rounds.js';
 import { runSubscriptions, subscriptionTable } from './subscriptions.js';
-import { gcPauses, load, mergeRuns, metricSum, percentile, postGraphql, scrapeMetrics, settledServiceCalls, type GcPauses, type LoadRun } from './measure.js';
+import { gcBetween, gcPauses, load, mergeRuns, metricSum, percentile, postGraphql, scrapeMetrics, settledServiceCalls, type GcPauses, type LoadRun } from './measure.js';
 import { compareRounds, type BenchReport, type ScenarioResult, type Settings } from './report.js';
 import { fixed, table } from './table.js';
 import { processCpuSeconds, processRssMb } from './usage.js';
@@ -521,9 +522,7 @@ function measuredTogether(scenarios: readonly Scenario[]): Scenario[][] {
 async function run(stack: Stack, options: Options): Promise<BenchReport> {
   const { settings, scenarios } = options;
   const report = newReport(settings);
-  const demo = await loadDemoLogin();
-  if (!demo) throw new StackError('The services seed no demo accounts.');
-  const token = await logIn(stack.main.urls.graphql, demo.firstEmail, demo.password);
+  const { demo, token } = await demoSignIn(stack);
 
   const oneRequestRpcs = new Map<string, Record<string, number>>();
   for (const together of measuredTogether(scenarios)) {
@@ -603,12 +602,17 @@ async function subscriptionsOnly(stack: Stack, options: Options): Promise<BenchR
   return report;
 }
 
+/** The demo accounts the services seed, and an access token of the first, from the main gateway. */
+async function demoSignIn(stack: Stack): Promise<{ demo: DemoLogin; token: string }> {
+  const demo = await loadDemoLogin();
+  if (!demo) throw new StackError('The services seed no demo accounts.');
+  return { demo, token: await logIn(stack.main.urls.graphql, demo.firstEmail, demo.password) };
+}
+
 async function roundsOnly(stack: Stack, options: Options): Promise<BenchReport> {
   const { settings } = options;
   const report = newReport(settings);
-  const demo = await loadDemoLogin();
-  if (!demo) throw new StackError('The services seed no demo accounts.');
-  const token = await logIn(stack.main.urls.graphql, demo.firstEmail, demo.password);
+  const { token } = await demoSignIn(stack);
   progress(`${ROUNDS_SCENARIO}: warming up for ${settings.warmupSeconds} s, then measuring for ${settings.durationSeconds} s with ${settings.connections} connections…`);
   const answers = await measureRounds({
     url: stack.main.urls.graphql,
@@ -784,7 +788,7 @@ async function measureSlice(target: Target, serviceMetrics: readonly string[], o
     rpcs,
     cpuSeconds: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
     rssMb: await rssMbOf(target),
-    gc: gcBefore && gcAfter ? { count: gcAfter.count - gcBefore.count, seconds: gcAfter.seconds - gcBefore.seconds, over10ms: gcAfter.over10ms - gcBefore.over10ms } : null,
+    gc: gcBetween(gcBefore, gcAfter),
   };
 }
 

@@ -17,6 +17,7 @@ import type { Viewer } from './auth/viewer.js';
 import type { GatewayConfig } from './config/index.js';
 import type { GatewayContext } from './context.js';
 import { formatGatewayError } from './errors.js';
+import { ServiceApiTemplates } from './grpc/service-apis.js';
 import { closeServiceClients, createServiceClients, type ServiceClients } from './grpc/service-clients.js';
 import { createServicePolicies, type ServicePolicies } from './resilience/policies.js';
 import { buildSchema } from './schema.js';
@@ -217,7 +218,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
 
   // One profile cache per gateway (its single flights are shared by every request), over the shared store.
   const profiles = new ProfileCache({ store: shared.profileStore, ttlMs: config.profileCacheTtlSeconds * 1000, metrics: shared.metrics, logger });
-  const contextDependencies: RequestContextDependencies = { config, clients, policies, shared, profiles, demand, metrics, viewerOf, logger };
+  const serviceApis = new ServiceApiTemplates(clients, policies);
+  const contextDependencies: RequestContextDependencies = { config, clients, serviceApis, shared, profiles, demand, metrics, viewerOf, logger };
   // Writes made elsewhere (another replica, another client of the services) reach the cache as events;
   // this replica's own writes still drop what they change synchronously, before they answer.
   // Without a profile cache there is nothing to drop, and no bus to connect to.

@@ -7,12 +7,11 @@ import type { GatewayConfig } from './config/index.js';
 import type { GatewayContext } from './context.js';
 import type { DemandControl } from './demand-control/index.js';
 import { InternalServerError } from './errors.js';
-import { createServiceApis } from './grpc/service-apis.js';
+import type { ServiceApiTemplates } from './grpc/service-apis.js';
 import { createServiceStreams } from './grpc/service-streams.js';
 import type { ServiceClients } from './grpc/service-clients.js';
 import { DegradedErrors } from './http/degraded-errors.js';
 import { addressLimits, clientIp } from './rate-limit/middleware.js';
-import type { ServicePolicies } from './resilience/policies.js';
 import { createSources } from './sources/index.js';
 import type { ProfileCache } from './sources/profiles/index.js';
 import { CallRecorder } from './telemetry/calls.js';
@@ -34,10 +33,10 @@ export interface RequestContextDependencies {
     resilience: Pick<GatewayConfig['resilience'], 'requestBudgetMs'>;
     subscriptions: Pick<GatewayConfig['subscriptions'], 'bufferEvents'>;
   };
-  /** One client per service, created once by the gateway. */
+  /** One client per service, created once by the gateway (the streams of subscriptions use them directly). */
   clients: ServiceClients;
-  /** Each service's breaker, bulkhead and retry policy, shared by every request. */
-  policies: ServicePolicies;
+  /** The clients' unary methods, behind each service's breaker, bulkhead and retry policy, made once by the gateway. */
+  serviceApis: ServiceApiTemplates;
   /** The rate-limit counters, shared by every replica. */
   shared: Pick<SharedState, 'rateLimits'>;
   /** The profile cache, shared by every request (and, through its store, every replica). */
@@ -109,13 +108,13 @@ interface ClientEdge {
 
 /** The context itself, once the viewer is known; see `GatewayContext` for what each part is for. */
 function buildContext(dependencies: RequestContextDependencies, viewer: Viewer | null, budgetEndsAt: number, client: ClientEdge): GatewayContext {
-  const { config, clients, policies, shared, demand, metrics } = dependencies;
+  const { config, clients, serviceApis, shared, demand, metrics } = dependencies;
   const budget = demand.budget();
   const calls = CallRecorder.forRequest(config.production, viewer);
   // The service secret goes with every call, anonymous viewer or not: services refuse
   // any call without it, and act on the viewer's identity only because it vouches for it.
   const metadata = identityMetadata(config.serviceSecret, viewer && { userId: viewer.id, roles: viewer.roles });
-  const services = createServiceApis(clients, { budget, calls, policies, budgetEndsAt, rpcTimeoutMs: config.rpcTimeoutMs, metadata });
+  const services = serviceApis.forRequest({ budget, calls, budgetEndsAt, rpcTimeoutMs: config.rpcTimeoutMs, metadata });
   const streams = createServiceStreams(clients, { metadata, maxBuffered: config.subscriptions.bufferEvents });
   return {
     viewer,

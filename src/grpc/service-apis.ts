@@ -32,9 +32,8 @@ type RequestApi<A> = {
 /** Every service's API as seen by one request. */
 export type ServiceApis = { readonly [K in ServiceName]: RequestApi<ServiceClients[K]['api']> };
 
+/** What one request's calls carry: its deadlines, identity, budget and call recorder. */
 export interface RequestCallSettings {
-  /** The policies of every service, shared by all requests of a gateway. */
-  policies: ServicePolicies;
   /** When the request's time budget runs out (ms since the epoch); no RPC deadline goes past it. */
   budgetEndsAt: number;
   /** Longest deadline of one attempt, in milliseconds, even when more budget is left. */
@@ -47,43 +46,26 @@ export interface RequestCallSettings {
   calls?: CallRecorder;
 }
 
-/**
- * Wraps the shared clients for one request. Every call runs through its
- * service's policies (retries for methods the proto declares NO_SIDE_EFFECTS,
- * the shared breaker and bulkhead) and carries a gRPC deadline cut from what
- * is left of the request's budget; a failure becomes the gateway error a client should see
- * (SERVICE_UNAVAILABLE naming the service, BAD_USER_INPUT naming the argument, ...).
- * Each call is recorded in `settings.calls` when it is on: one entry per call, whatever its attempts.
- *
- * The methods themselves are made once per set of clients and policies and
- * shared by every request (see `ServiceApiTemplates`): a request's APIs cost
- * one small object per service, not a closure per method. Call them through
- * their service's object (`apis.users.batchGetUsers(...)`), which carries the
- * request's settings.
- */
-export function createServiceApis(clients: ServiceClients, settings: RequestCallSettings): ServiceApis {
-  let byPolicies = templatesByClients.get(clients);
-  if (!byPolicies) templatesByClients.set(clients, (byPolicies = new WeakMap()));
-  let templates = byPolicies.get(settings.policies);
-  if (!templates) byPolicies.set(settings.policies, (templates = new ServiceApiTemplates(clients, settings.policies)));
-  return templates.forRequest(settings);
-}
-
-/** The templates of each set of clients and policies: one per gateway, made by its first request. */
-const templatesByClients = new WeakMap<ServiceClients, WeakMap<ServicePolicies, ServiceApiTemplates>>();
-
 /** What each method of a request's service object reads its request's settings from. */
 interface RequestScoped {
   readonly settings: RequestCallSettings;
 }
 
 /**
- * Every service's methods, made once: each is a prototype method of its
- * service's request object and reads the request's settings from it, so that
- * the closures, policy choices and method tables of some thirty methods are
- * not built again for every request, most of which call three of them.
+ * The shared clients, wrapped for each request. Every call runs through its
+ * service's policies (retries for methods the proto declares NO_SIDE_EFFECTS,
+ * the shared breaker and bulkhead) and carries a gRPC deadline cut from what
+ * is left of the request's budget; a failure becomes the gateway error a client should see
+ * (SERVICE_UNAVAILABLE naming the service, BAD_USER_INPUT naming the argument, ...).
+ * Each call is recorded in `settings.calls` when it is on: one entry per call, whatever its attempts.
+ *
+ * Made once per gateway: every method is a prototype method of its service's
+ * request object and reads the request's settings from it, so that the
+ * closures, policy choices and method tables of some thirty methods are not
+ * built again for every request, most of which call three of them. Call them
+ * through their service's object (`apis.users.batchGetUsers(...)`).
  */
-class ServiceApiTemplates {
+export class ServiceApiTemplates {
   readonly #prototypes: (readonly [ServiceName, object])[] = [];
 
   constructor(clients: ServiceClients, policies: ServicePolicies) {
@@ -126,7 +108,7 @@ interface ServiceMethod {
   readonly policy: ServicePolicies[ServiceName]['read'];
 }
 
-/** One call of `call.method` for a request with `settings`: see `createServiceApis`. */
+/** One call of `call.method` for a request with `settings`: see `ServiceApiTemplates`. */
 async function callService(settings: RequestCallSettings, call: ServiceMethod, request: unknown, options: CallOptions): Promise<unknown> {
   const { calls } = settings;
   const { service, name } = call;

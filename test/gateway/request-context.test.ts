@@ -5,7 +5,9 @@ import { InvalidTokenError } from '../../src/auth/verify-token.js';
 import type { Viewer } from '../../src/auth/viewer.js';
 import { ExecutionBudget } from '../../src/demand-control/index.js';
 import { GatewayErrorCode } from '../../src/errors.js';
+import { ServiceApiTemplates } from '../../src/grpc/service-apis.js';
 import { createRequestContext, type RequestContextDependencies } from '../../src/request-context.js';
+import type { ServicePolicies } from '../../src/resilience/policies.js';
 import { REQUEST_ID_HEADER } from '../../src/telemetry/http-metrics.js';
 import { createGatewayLogger } from '../../src/telemetry/logger.js';
 
@@ -28,7 +30,7 @@ function dependencies(overrides: Partial<RequestContextDependencies> = {}): { de
       subscriptions: { bufferEvents: 64 },
     },
     clients: {} as RequestContextDependencies['clients'],
-    policies: {} as RequestContextDependencies['policies'],
+    serviceApis: new ServiceApiTemplates({} as RequestContextDependencies['clients'], {} as ServicePolicies),
     shared: {} as RequestContextDependencies['shared'],
     profiles: {} as RequestContextDependencies['profiles'],
     demand: { budget: () => new ExecutionBudget(null) },

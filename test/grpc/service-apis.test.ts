@@ -10,7 +10,7 @@ import { MemoryUsersRepository } from '../../services/users/memory-repository.js
 import { createUsersService } from '../../services/users/service.js';
 import { loadConfig } from '../../src/config/index.js';
 import { ServiceUnavailableError, UnauthenticatedError } from '../../src/errors.js';
-import { createServiceApis, type RequestCallSettings } from '../../src/grpc/service-apis.js';
+import { ServiceApiTemplates, type RequestCallSettings } from '../../src/grpc/service-apis.js';
 import type { ServiceClients } from '../../src/grpc/service-clients.js';
 import { createServicePolicies } from '../../src/resilience/policies.js';
 
@@ -23,7 +23,6 @@ describe('service APIs of concurrent requests', () => {
   let clients: ServiceClients;
   const policies = createServicePolicies(loadConfig({}).resilience);
   const settings = (overrides: Partial<RequestCallSettings>): RequestCallSettings => ({
-    policies,
     budgetEndsAt: Date.now() + 5_000,
     rpcTimeoutMs: 5_000,
     metadata: identityMetadata(SECRET, null),
@@ -42,9 +41,10 @@ describe('service APIs of concurrent requests', () => {
   });
 
   it('share their methods yet each call with its own request’s budget and identity', async () => {
-    const signedIn = createServiceApis(clients, settings({}));
-    const spent = createServiceApis(clients, settings({ budgetEndsAt: Date.now() - 1 }));
-    const unproven = createServiceApis(clients, settings({ metadata: identityMetadata('not-the-secret', null) }));
+    const templates = new ServiceApiTemplates(clients, policies);
+    const signedIn = templates.forRequest(settings({}));
+    const spent = templates.forRequest(settings({ budgetEndsAt: Date.now() - 1 }));
+    const unproven = templates.forRequest(settings({ metadata: identityMetadata('not-the-secret', null) }));
     // One method for all three requests: nothing is built per method for a request.
     assert.equal(signedIn.users.batchGetUsers, spent.users.batchGetUsers);
     assert.equal(signedIn.users.batchGetUsers, unproven.users.batchGetUsers);

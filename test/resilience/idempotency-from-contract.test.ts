@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { SERVICE_NAMES, type ServiceName } from '../../platform/addresses.js';
 import { loadConfig } from '../../src/config/index.js';
 import { SERVICE_CONTRACTS, idempotencyLevel, mayRetry, type ServiceContract } from '../../src/grpc/idempotency.js';
-import { createServiceApis } from '../../src/grpc/service-apis.js';
+import { ServiceApiTemplates } from '../../src/grpc/service-apis.js';
 import { SERVICE_DEFINITIONS, type ServiceClients } from '../../src/grpc/service-clients.js';
 import { createServicePolicies } from '../../src/resilience/policies.js';
 
@@ -131,8 +131,7 @@ describe('retries decided by the contract (idempotency_level in the protos)', ()
       // Failing writes must not open a breaker and hide later methods' behaviour.
       CIRCUIT_CONSECUTIVE_FAILURES: '1000',
     });
-    const apis = createServiceApis(clients, {
-      policies: createServicePolicies(resilience),
+    const apis = new ServiceApiTemplates(clients, createServicePolicies(resilience)).forRequest({
       budgetEndsAt: Date.now() + 60_000,
       rpcTimeoutMs: 60_000,
     });
